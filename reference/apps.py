@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+EDITORS_GROUP = "Editors"
+EDITOR_PERMISSIONS = ["view_statuscode", "change_statuscode"]
+
+
+def create_editors_group(sender, using, **kwargs):
+    """The "Editors" group may view and change entries: no deleting, no user admin.
+
+    Run after every migrate (post_migrate comes after Django has created the
+    permissions), so a fresh database gets the group without a manual step.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.using(using).get_or_create(name=EDITORS_GROUP)
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label="reference", codename__in=EDITOR_PERMISSIONS
+    )
+    group.permissions.set(permissions)
+
+
+class ReferenceConfig(AppConfig):
+    name = "reference"
+    verbose_name = "HTTP status codes"
+
+    def ready(self):
+        post_migrate.connect(create_editors_group, sender=self)

@@ -1,0 +1,57 @@
+"""All status codes in memory, reloaded whenever the data version changes.
+
+A public page costs one query (the data version) when its rendering is cached,
+and two on a cold start (the version, then every code with its related codes
+in a single joined query). The in-process copy is keyed by the database's data
+version, so it is never stale across workers or after an editor's save.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Max
+
+from .models import StatusCode
+
+
+@dataclass
+class Catalogue:
+    version: str
+    last_modified: datetime | None
+    codes: list[StatusCode]  # in code order, each with .related_codes
+    by_code: dict[int, StatusCode]
+
+
+def data_version():
+    """(version token, newest update) for the whole data set, in one query."""
+    stats = StatusCode.objects.aggregate(updated=Max("updated"), count=Count("pk"))
+    updated = stats["updated"]
+    token = f"{stats['count']}-{updated.timestamp() if updated else 0}"
+    return token, updated
+
+
+def _load(version, last_modified):
+    by_code = {}
+    rows = StatusCode.objects.annotate(related_code=F("related__code")).order_by(
+        "code", "related_code"
+    )
+    related = {}
+    for row in rows:
+        entry = by_code.setdefault(row.code, row)
+        if row.related_code is not None:
+            related.setdefault(row.code, []).append(row.related_code)
+    for code, entry in by_code.items():
+        entry.related_codes = [by_code[c] for c in related.get(code, []) if c in by_code]
+    return Catalogue(version, last_modified, list(by_code.values()), by_code)
+
+
+_current = None
+
+
+def current():
+    """The catalogue for the data as it is now in the database."""
+    global _current
+    version, last_modified = data_version()
+    if _current is None or _current.version != version:
+        _current = _load(version, last_modified)
+    return _current

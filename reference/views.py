@@ -1,0 +1,165 @@
+"""The reader's pages: the reference with search, a page per code, not-found.
+
+Every public page is a pure function of the data version and the URL, so it
+carries an ETag and Last-Modified from the data version, answers conditional
+GETs with 304, and its rendering is cached under a key that includes that
+version: an editor's save is visible on the very next request.
+"""
+
+import hashlib
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from . import catalogue, search
+from .models import CLASSES
+
+
+def is_editor(request):
+    # Only look at the session when there is one, so anonymous pages stay shareable.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.user.is_active and request.user.is_staff
+
+
+def _current(request):
+    """The catalogue, fetched once per request (the conditional checks need it too)."""
+    if not hasattr(request, "_catalogue"):
+        request._catalogue = catalogue.current()
+    return request._catalogue
+
+
+def _etag(request, *args, **kwargs):
+    if is_editor(request):
+        return None
+    variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
+    digest = hashlib.blake2s(_current(request).version.encode(), digest_size=8).hexdigest()
+    return f"{digest}-{variant}"
+
+
+def _last_modified(request, *args, **kwargs):
+    if is_editor(request):
+        return None
+    return _current(request).last_modified
+
+
+def public_page(view):
+    """GET/HEAD only, conditional on the data, briefly cacheable by anyone."""
+    view = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    view = vary_on_headers("HX-Request")(view)
+    return require_safe(view)
+
+
+def render_page(request, template_name, context, *, cache_key, status=200):
+    """Render, or reuse the rendering for this data version; editors get a private page."""
+    if is_editor(request):
+        context["editor"] = True
+        response = render(request, template_name, context, status=status)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    key = f"page:{_current(request).version}:{template_name}:{cache_key}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template_name, context, request)
+        cache.set(key, html, timeout=None if status == 200 else 300)
+    response = HttpResponse(html, status=status)
+    patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
+    return response
+
+
+def _index_url(params):
+    url = reverse("reference:index")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _chips(query):
+    """The class filter links: each keeps the search text and switches the class."""
+    chips = [("", "All")] + [(f"{digit}xx", f"{digit}xx {name}") for digit, name in CLASSES.items()]
+    return [
+        {
+            "slug": slug,
+            "label": label,
+            "url": _index_url(query.params(**{"class": slug})),
+            "active": slug == query.class_slug,
+        }
+        for slug, label in chips
+    ]
+
+
+def _giscus(term):
+    config = settings.GISCUS
+    configured = all(config[k] for k in ("repo", "repo_id", "category", "category_id"))
+    return {**config, "term": term, "configured": configured}
+
+
+@public_page
+def index(request):
+    try:
+        query = search.parse(request.GET)
+    except search.QueryTooLong as error:
+        query = search.Query()
+        context = {"query": query, "error": str(error), "results": [], "chips": _chips(query)}
+        return render(request, "reference/index.html", context, status=400)
+    codes = _current(request).codes
+    results = search.search(codes, query)
+    partial = request.htmx and not request.htmx.history_restore_request
+    template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
+    context = {
+        "query": query,
+        "results": results,
+        "grouped": not query.text,
+        "total": len(codes),
+        "chips": _chips(query),
+        "back_query": urlencode(query.params()),
+        "giscus": _giscus("Comments & Feedback"),
+    }
+    key = f"{query.text.lower()}|{query.class_slug}|{'|'.join(query.notes)}"
+    return render_page(request, template_name, context, cache_key=key)
+
+
+@public_page
+def code_detail(request, code):
+    current = _current(request)
+    entry = current.by_code.get(code)
+    if entry is None:
+        return not_found(request, code=code)
+    if request.path != entry.get_absolute_url():
+        return redirect(entry, permanent=True)
+    codes = current.codes
+    position = codes.index(entry)
+    try:  # the reader's last search, kept for the way back
+        back = search.parse(request.GET)
+    except search.QueryTooLong:
+        back = search.Query()
+    context = {
+        "entry": entry,
+        "previous": codes[position - 1] if position > 0 else None,
+        "next": codes[position + 1] if position + 1 < len(codes) else None,
+        "back_query": urlencode(back.params()),
+        "giscus": _giscus(f"{entry.code} {entry.phrase}"),
+    }
+    key = f"{code}|{back.text}|{back.class_slug}"
+    return render_page(request, "reference/code.html", context, cache_key=key)
+
+
+def not_found(request, exception=None, code=None):
+    """Our 404 page: it explains 404, fittingly, and offers search."""
+    try:
+        current = _current(request)
+        entry_404 = current.by_code.get(404)
+    except DatabaseError:  # the not-found page must render even when the database is down
+        entry_404 = None
+    context = {"missing_code": code, "entry_404": entry_404, "query": search.Query()}
+    response = render(request, "404.html", context, status=404)
+    patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
+    return response

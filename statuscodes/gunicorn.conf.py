@@ -1,0 +1,24 @@
+"""gunicorn configuration used by `make run` and the benchmark.
+
+Everything can be overridden from the environment (GUNICORN_BIND, WEB_CONCURRENCY,
+GUNICORN_TIMEOUT), as gunicorn itself also reads GUNICORN_CMD_ARGS.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: the pages are CPU-bound renders served from cache, no slow I/O.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so any slow leak cannot grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+wsgi_app = "statuscodes.wsgi:application"

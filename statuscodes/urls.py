@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "HTTP Status Code Reference — editors"
+admin.site.site_title = "Status code editors"
+admin.site.site_url = "/"
+
+urlpatterns = [
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("", include("reference.urls")),
+]
+
+handler404 = "reference.views.not_found"

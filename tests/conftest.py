@@ -1,0 +1,44 @@
+"""Shared fixtures: the real data set, a clean cache, editors."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from reference import catalogue
+from reference.models import StatusCode
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real fixtures once; each test's transaction is rolled back."""
+    with django_db_blocker.unblock():
+        call_command("load_codes", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    cache.clear()
+    catalogue._current = None
+    yield
+    cache.clear()
+    catalogue._current = None
+
+
+@pytest.fixture
+def codes(db):
+    """The full data set (reloaded if a transactional test flushed it)."""
+    if not StatusCode.objects.exists():
+        call_command("load_codes", verbosity=0)
+    return StatusCode.objects.all()
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    call_command("create_editor", "edna", password="a-long-editor-password", verbosity=0)
+    return django_user_model.objects.get(username="edna")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
