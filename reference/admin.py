@@ -26,10 +26,13 @@ class StatusCodeForm(forms.ModelForm):
     # The version the editor started from; a save from an older one is refused
     # instead of silently overwriting a colleague's words.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    spec_url = forms.URLField(
+        label="Specification link", required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = StatusCode
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets decide what is shown
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,9 +45,7 @@ class StatusCodeForm(forms.ModelForm):
             return cleaned
         expected = cleaned.get("expected_version")
         current = (
-            StatusCode.objects.filter(pk=self.instance.pk)
-            .values_list("version", "updated")
-            .first()
+            StatusCode.objects.filter(pk=self.instance.pk).values_list("version", "updated").first()
         )
         if current and expected != current[0]:
             raise forms.ValidationError(
@@ -64,7 +65,6 @@ class StatusCodeAdmin(admin.ModelAdmin):
     list_display_links = ["code", "phrase"]
     list_filter = [ClassFilter, "official", "cacheable"]
     search_fields = [
-        "=code",
         "phrase",
         "former_names",
         "keywords",
@@ -77,7 +77,10 @@ class StatusCodeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["related"]
     readonly_fields = ["created", "updated", "version"]
     fieldsets = [
-        ("Essentials", {"fields": ["code", "phrase", "former_names", "summary", "official", "origin"]}),
+        (
+            "Essentials",
+            {"fields": ["code", "phrase", "former_names", "summary", "official", "origin"]},
+        ),
         ("Explanation", {"fields": ["description", "use_cases", "headers", "cacheable"]}),
         ("Example", {"fields": ["example_request", "example_response"]}),
         ("References", {"fields": ["spec_title", "spec_url", "related"]}),
@@ -88,6 +91,12 @@ class StatusCodeAdmin(admin.ModelAdmin):
     @admin.display(description="class", ordering="code")
     def class_label(self, obj):
         return f"{obj.class_slug} {obj.class_name}"
+
+    def get_search_results(self, request, queryset, search_term):
+        # A number is a code: "404" means 404, not every text that mentions 404.
+        if search_term.strip().isdigit():
+            return queryset.filter(code=int(search_term.strip())), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request, obj=None):
         # The code is the primary key: changing it would create a second entry.

@@ -79,6 +79,14 @@ class StatusCode(models.Model):
     def __str__(self):
         return f"{self.code} {self.phrase}"
 
+    def save(self, *args, **kwargs):
+        bump = not self._state.adding
+        if bump:
+            self.version = F("version") + 1
+        super().save(*args, **kwargs)
+        if bump:
+            self.refresh_from_db(fields=["version"])
+
     def get_absolute_url(self):
         return reverse("reference:code", args=[self.code])
 
@@ -122,11 +130,3 @@ class StatusCode(models.Model):
     @property
     def paragraphs(self):
         return [p.strip() for p in self.description.split("\n\n") if p.strip()]
-
-    def save(self, *args, **kwargs):
-        bump = not self._state.adding
-        if bump:
-            self.version = F("version") + 1
-        super().save(*args, **kwargs)
-        if bump:
-            self.refresh_from_db(fields=["version"])

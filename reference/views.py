@@ -12,12 +12,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -39,16 +38,16 @@ def _current(request):
     return request._catalogue
 
 
-def _etag(request, *args, **kwargs):
-    if is_editor(request):
+def _etag(request, code=None):
+    if is_editor(request) or (code is not None and code not in _current(request).by_code):
         return None
     variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
     digest = hashlib.blake2s(_current(request).version.encode(), digest_size=8).hexdigest()
     return f"{digest}-{variant}"
 
 
-def _last_modified(request, *args, **kwargs):
-    if is_editor(request):
+def _last_modified(request, code=None):
+    if is_editor(request) or (code is not None and code not in _current(request).by_code):
         return None
     return _current(request).last_modified
 
@@ -67,7 +66,8 @@ def render_page(request, template_name, context, *, cache_key, status=200):
         response = render(request, template_name, context, status=status)
         patch_cache_control(response, private=True, no_store=True)
         return response
-    key = f"page:{_current(request).version}:{template_name}:{cache_key}"
+    digest = hashlib.blake2s(f"{template_name}|{cache_key}".encode(), digest_size=16).hexdigest()
+    key = f"page:{_current(request).version}:{digest}"
     html = cache.get(key)
     if html is None:
         html = render_to_string(template_name, context, request)

@@ -195,7 +195,7 @@ GISCUS = {
 }
 
 # Public pages may be cached by browsers and proxies this long, then revalidated.
-PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "300"))
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
 
 LOGGING = {
     "version": 1,

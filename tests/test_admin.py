@@ -15,11 +15,11 @@ def change_url(code):
     return reverse("admin:reference_statuscode_change", args=[code])
 
 
-def form_data(client, code, **changes):
+def form_data(client, pk, **changes):
     """The change form's current values, as the browser would post them."""
-    form = client.get(change_url(code)).context["adminform"].form
+    form = client.get(change_url(pk)).context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if name == "related":
             data[name] = [str(v) for v in value]
@@ -61,7 +61,10 @@ def test_changelist_shows_code_phrase_class_officialness_and_update(editor_clien
     [
         ({"q": "404"}, {404}),
         ({"q": "teapot"}, {418}),
-        ({"class": "5", "official__exact": "0"}, {509, 520, 521, 522, 523, 524, 525, 526, 530, 598}),
+        (
+            {"class": "5", "official__exact": "0"},
+            {509, 520, 521, 522, 523, 524, 525, 526, 530, 598},
+        ),
         ({"q": "not a code at all xyzzy"}, set()),
     ],
 )
@@ -89,15 +92,21 @@ def test_editor_saves_an_edit_and_it_is_in_the_history(editor_client):
 
 
 def test_editor_cannot_delete(editor_client):
-    response = editor_client.post(reverse("admin:reference_statuscode_delete", args=[404]), {"post": "yes"})
+    response = editor_client.post(
+        reverse("admin:reference_statuscode_delete", args=[404]), {"post": "yes"}
+    )
     assert response.status_code == 403
     assert StatusCode.objects.filter(code=404).exists()
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"code": "700"}, "code"), ({"code": "99"}, "code"), ({"phrase": ""}, "phrase"),
-     ({"code": "404"}, "code")],
+    [
+        ({"code": "700"}, "code"),
+        ({"code": "99"}, "code"),
+        ({"phrase": ""}, "phrase"),
+        ({"code": "404"}, "code"),
+    ],
     ids=["code-700", "code-99", "empty-phrase", "existing-code"],
 )
 def test_invalid_new_entry_is_a_form_error(admin_client, codes, changes, field):

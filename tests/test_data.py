@@ -6,41 +6,114 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "status_codes.json"
 ENTRIES = {entry["pk"]: entry["fields"] for entry in json.loads(FIXTURE.read_text("utf-8"))}
 
 # The IANA HTTP Status Code Registry, as of this writing (unassigned ranges omitted).
 IANA = {
-    100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
     104: "Upload Resumption Supported",
-    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
-    204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
-    208: "Already Reported", 226: "IM Used",
-    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
-    304: "Not Modified", 305: "Use Proxy", 306: "(Unused)", 307: "Temporary Redirect",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi-Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    306: "(Unused)",
+    307: "Temporary Redirect",
     308: "Permanent Redirect",
-    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict",
-    410: "Gone", 411: "Length Required", 412: "Precondition Failed",
-    413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-    416: "Range Not Satisfiable", 417: "Expectation Failed", 418: "(Unused)",
-    421: "Misdirected Request", 422: "Unprocessable Content", 423: "Locked",
-    424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required",
-    428: "Precondition Required", 429: "Too Many Requests",
-    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
-    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
-    506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
-    510: "Not Extended (OBSOLETED)", 511: "Network Authentication Required",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "(Unused)",
+    421: "Misdirected Request",
+    422: "Unprocessable Content",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    510: "Not Extended (OBSOLETED)",
+    511: "Network Authentication Required",
 }
 # Where Python 3.11's http.HTTPStatus still uses an older name than the registry.
 PYTHON_DIFFERS = {413, 414, 416, 418, 422, 510}
 HEURISTICALLY_CACHEABLE = {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 451, 501}
 UNOFFICIAL_REQUIRED = {444: "nginx", 499: "nginx"} | {c: "Cloudflare" for c in range(520, 527)}
-SEED = [100, 101, 102, 103, 200, 201, 202, 204, 206, 301, 302, 304, 307, 308, 400, 401, 403,
-        404, 405, 408, 409, 410, 422, 429, 500, 501, 502, 503, 504, 505]
+SEED = [
+    100,
+    101,
+    102,
+    103,
+    200,
+    201,
+    202,
+    204,
+    206,
+    301,
+    302,
+    304,
+    307,
+    308,
+    400,
+    401,
+    403,
+    404,
+    405,
+    408,
+    409,
+    410,
+    422,
+    429,
+    500,
+    501,
+    502,
+    503,
+    504,
+    505,
+]
 SEED_FILE = next((Path(__file__).resolve().parents[2] / "shared" / "seed").glob("*.txt"), None)
 
 
@@ -119,8 +192,8 @@ def test_seed_text_is_the_starting_text():
     for index, code in enumerate(SEED):
         description, use_case = seed[2 * index], seed[2 * index + 1].removeprefix("Use case: ")
         fields = ENTRIES[code]
-        first_words = " ".join(description.split()[:4]).rstrip(".").lower()
-        assert first_words in (fields["summary"] + fields["description"]).lower(), code
-        if code != 422:  # the seed's 422 line has a mis-encoded dash, fixed in ours
-            assert use_case.split(";")[0].split(",")[0].lower()[:20] in fields["use_cases"].lower(), code
+        # Polished, not replaced: the seed's sentence is still recognisably there.
+        text = f"{fields['summary']} {fields['description']}"
+        assert fuzz.partial_ratio(description.lower(), text.lower()) >= 75, code
+        assert fuzz.partial_ratio(use_case.lower(), fields["use_cases"].lower()) >= 70, code
     assert "—" in ENTRIES[422]["use_cases"] and "β" not in ENTRIES[422]["use_cases"]

@@ -1,9 +1,23 @@
 """Write the database's status codes back to the fixture, for review and commit."""
 
-from django.core.management import call_command
+import datetime
+
+from django.core import serializers
 from django.core.management.base import BaseCommand
+from django.core.serializers.json import DjangoJSONEncoder
+
+from reference.models import StatusCode
 
 from .load_codes import DEFAULT_FIXTURE
+
+
+class LosslessEncoder(DjangoJSONEncoder):
+    """Keep timestamps to the microsecond (Django's encoder cuts them to milliseconds)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat().replace("+00:00", "Z")
+        return super().default(o)
 
 
 class Command(BaseCommand):
@@ -13,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("output", nargs="?", default=str(DEFAULT_FIXTURE))
 
     def handle(self, output, **options):
-        call_command(
-            "dumpdata", "reference.StatusCode", indent=2, output=output, verbosity=0
-        )
-        self.stdout.write(f"Exported the status codes to {output}.")
+        queryset = StatusCode.objects.order_by("code").prefetch_related("related")
+        with open(output, "w", encoding="utf-8") as stream:
+            serializers.serialize(
+                "json", queryset, stream=stream, indent=2, ensure_ascii=False, cls=LosslessEncoder
+            )
+            stream.write("\n")
+        self.stdout.write(f"Exported {queryset.count()} status codes to {output}.")

@@ -83,6 +83,8 @@ class Command(BaseCommand):
                 obj.save()
                 added.append(code)
         if added:
-            self.stdout.write(f"Added {len(added)} status codes; kept {len(existing)} as they were.")
+            self.stdout.write(
+                f"Added {len(added)} status codes; kept {len(existing)} as they were."
+            )
         else:
             self.stdout.write(f"Nothing to add: all {len(existing)} codes are already there.")

@@ -1,0 +1,161 @@
+"""The reader's pages: URLs, query parameters, partial vs full, 404s, HTTP."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from reference.models import StatusCode
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
+
+
+def codes_on(response):
+    return [int(n) for n in response.content.decode().split('class="num">')[1:] for n in [n[:3]]]
+
+
+def test_reference_lists_every_code_grouped_by_class(client, codes):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert codes_on(response) == sorted(codes.values_list("code", flat=True))
+    for heading in ("1xx", "2xx", "3xx", "4xx", "5xx"):
+        assert f'id="class-{heading}"' in html
+    assert "Use case:" in html
+
+
+def test_search_and_class_combine_in_a_shareable_url(client, codes):
+    response = client.get("/", {"q": "timeout", "class": "5xx"})
+    found = codes_on(response)
+    assert found[0] == 504
+    assert all(500 <= code < 600 for code in found)
+    assert 408 not in found
+
+
+def test_unknown_class_is_ignored_with_a_visible_note(client, codes):
+    response = client.get("/", {"class": "9xx"})
+    assert response.status_code == 200
+    assert "is not a class of status codes, so it was ignored" in response.content.decode()
+    assert len(codes_on(response)) == codes.count()
+
+
+def test_htmx_request_gets_only_the_results_partial(client, codes):
+    full = client.get("/", {"q": "gateway"})
+    partial = client.get("/", {"q": "gateway"}, headers=HX)
+    assert "<html" in full.content.decode()
+    assert "<html" not in partial.content.decode()
+    assert 'hx-swap-oob="innerHTML:#result-count"' in partial.content.decode()
+    assert codes_on(partial) == codes_on(full)
+    assert "HX-Request" in full["Vary"] and "HX-Request" in partial["Vary"]
+    assert full["ETag"] != partial["ETag"]
+
+
+def test_history_restore_gets_the_full_page(client, codes):
+    headers = {**HX, "HX-History-Restore-Request": "true"}
+    response = client.get("/", {"q": "gateway"}, headers=headers)
+    assert "<html" in response.content.decode()
+
+
+def test_no_results_offers_a_way_to_clear_the_filters(client, codes):
+    response = client.get("/", {"q": "qwertyuiopasdf"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No status code matches" in html
+    assert "clear the search and filters" in html
+
+
+def test_too_long_query_is_a_clear_400(client, codes):
+    response = client.get("/", {"q": "x" * 500})
+    assert response.status_code == 400
+    assert "the limit is 200" in response.content.decode()
+
+
+def test_code_page_shows_everything_a_reader_needs(client, codes):
+    response = client.get("/301/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>301 Moved Permanently — HTTP status code</title>" in html
+    for text in (
+        "3xx Redirection",
+        "Official",
+        "Example",
+        "Headers that matter",
+        "Location",
+        "Related codes",
+        'href="/308/"',
+        "Cacheable by default",
+        "rfc9110#section-15.4.2",
+        'rel="prev" href="/300/"',
+        'rel="next" href="/302/"',
+        "Copy",
+    ):
+        assert text in html, text
+
+
+def test_unofficial_code_page_names_its_origin(client, codes):
+    html = client.get("/499/").content.decode()
+    assert "Unofficial · nginx" in html
+
+
+def test_code_page_link_back_keeps_the_last_search(client, codes):
+    html = client.get("/504/", {"q": "timeout", "class": "5xx"}).content.decode()
+    assert 'href="/?q=timeout&amp;class=5xx"' in html
+
+
+def test_code_without_slash_redirects(client, codes):
+    response = client.get("/404")
+    assert response.status_code == 301
+    assert response["Location"] == "/404/"
+
+
+@pytest.mark.parametrize("path", ["/299/", "/999/", "/abc/", "/0/", "/404/extra/"])
+def test_unknown_code_is_a_helpful_404(client, codes, path):
+    response = client.get(path)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "fittingly, a 404" in html
+    assert 'role="search"' in html
+    assert "ETag" not in response
+
+
+def test_leading_zero_redirects_to_the_canonical_page(client, codes):
+    response = client.get("/0404/")
+    assert response.status_code == 301
+    assert response["Location"] == "/404/"
+
+
+def test_editor_sees_an_edit_link_and_a_private_page(editor_client, codes):
+    html = editor_client.get("/404/").content.decode()
+    assert reverse("admin:reference_statuscode_change", args=[404]) in html
+    assert "no-store" in editor_client.get("/404/")["Cache-Control"]
+    assert "Edit in admin" not in Client().get("/404/").content.decode()
+
+
+def test_edit_is_visible_on_the_next_request(client, codes):
+    assert "Gone for good" not in client.get("/410/").content.decode()
+    entry = StatusCode.objects.get(code=410)
+    entry.summary = "Gone for good."
+    entry.save()
+    assert "Gone for good." in client.get("/410/").content.decode()
+    assert "Gone for good." in client.get("/", {"q": "gone"}).content.decode()
+
+
+def test_giscus_note_when_not_configured(client, codes):
+    html = client.get("/404/").content.decode()
+    assert "not configured on this site yet" in html
+    assert 'class="giscus"' not in html
+
+
+def test_giscus_thread_per_code_when_configured(client, codes, settings):
+    settings.GISCUS = {
+        **settings.GISCUS,
+        "repo": "o/r",
+        "repo_id": "R1",
+        "category": "General",
+        "category_id": "C1",
+    }
+    html = client.get("/404/").content.decode()
+    assert 'data-term="404 Not Found"' in html
+    assert 'data-mapping="specific"' in html and 'data-loading="lazy"' in html
+    assert 'data-theme="preferred_color_scheme"' in html
+    assert 'data-term="Comments &amp; Feedback"' in client.get("/").content.decode()
