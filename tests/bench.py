@@ -1,0 +1,404 @@
+"""Benchmark of the production configuration: gunicorn + Django, driven by wrk.
+
+Run by ``make bench`` (after ``make setup``, which loads the SQLite database and
+collects the static files). It starts gunicorn exactly as ``make run`` does
+(statuscodes/gunicorn.conf.py, DEBUG off, plain HTTP) with the bench settings,
+whose only addition is ``/__floor__/``: the bytes of ``/`` served from memory,
+the framework floor every page is compared with (see statuscodes/urls_bench.py).
+
+Environment: BENCH_DURATION (seconds per page, default 10), BENCH_CONNECTIONS
+(default 32), WEB_CONCURRENCY (gunicorn workers, default cpu*2+1 from the config).
+Figures are printed and written to bench-results/latest.json.
+
+Not a pytest test: it takes about a minute and a half and measures, it does not assert.
+"""
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench-results"
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+THREADS = 2
+ACCEPT_ENCODING = "gzip, br"  # what wrk sends, like a browser
+STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer
+STOP_TIMEOUT = 10  # seconds between terminate and kill
+
+
+def fail(message):
+    print(f"bench: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def secret_key():
+    path = BASE_DIR / "data" / "secret_key"
+    if path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    print("bench: data/secret_key is missing; using a random key for this run.")
+    return secrets.token_urlsafe(50)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url, headers=None, timeout=10):
+    """(status, headers, body as sent) without following redirects or decoding."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:  # 3xx, 4xx, 5xx still have headers and a body
+        with error:
+            return error.code, error.headers, error.read()
+
+
+class _Assets(HTMLParser):
+    """The stylesheet and script URLs a page references."""
+
+    def __init__(self):
+        super().__init__()
+        self.stylesheets, self.scripts = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "").split() and attrs.get("href"):
+            self.stylesheets.append(attrs["href"])
+        elif tag == "script" and attrs.get("src"):
+            self.scripts.append(attrs["src"])
+
+
+def page_assets(html):
+    parser = _Assets()
+    parser.feed(html)
+    return parser.stylesheets, parser.scripts
+
+
+def start_server(port, log_file):
+    env = dict(os.environ)
+    # The SQLite database loaded by `make setup` and the per-process cache, as `make run`.
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",
+        DJANGO_SECRET_KEY=secret_key(),
+        DJANGO_SETTINGS_MODULE="statuscodes.settings_bench",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        # The config logs every request to stdout; a benchmark should not measure that.
+        # GUNICORN_CMD_ARGS overrides the config file.
+        GUNICORN_CMD_ARGS="--access-logfile /dev/null",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "statuscodes/gunicorn.conf.py",
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so stop_server reaches the workers
+    )
+
+
+def stop_server(process):
+    if process.poll() is not None:
+        return
+    process.terminate()  # gunicorn: graceful shutdown of the master and its workers
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=STOP_TIMEOUT)
+
+
+def wait_until_up(process, base, log_path):
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            status, _, _ = fetch(base + "/", timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    log_tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+    state = (
+        f"exited with code {process.returncode}"
+        if process.poll() is not None
+        else f"did not answer 200 within {STARTUP_TIMEOUT} s"
+    )
+    fail(f"gunicorn {state}. Last lines of {log_path}:\n{log_tail}")
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+
+
+def _ms(value):
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
+    if not match:
+        raise ValueError(f"unexpected wrk time {value!r}")
+    return float(match[1]) * _UNITS_MS[match[2]]
+
+
+def parse_wrk(output):
+    """Requests/s, p50 and p99 (ms), non-2xx/3xx and socket errors from wrk's text."""
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
+    total = re.search(r"^\s+(\d+) requests in ", output, re.M)
+    non_2xx = re.search(r"^\s+Non-2xx or 3xx responses:\s+(\d+)", output, re.M)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if not (rps and p50 and p99 and total):
+        raise ValueError("could not parse wrk's output:\n" + output)
+    return {
+        "requests": int(total[1]),
+        "rps": float(rps[1]),
+        "p50_ms": _ms(p50[1]),
+        "p99_ms": _ms(p99[1]),
+        "non_2xx_3xx": int(non_2xx[1]) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in sockets.groups()) if sockets else 0,
+        "socket_errors_detail": sockets[0] if sockets else "",
+    }
+
+
+def run_wrk(wrk, url, headers):
+    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=DURATION + 30)
+    if done.returncode != 0:
+        fail(f"wrk failed on {url} ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def first_load_weight(base, html_url):
+    """HTML + CSS + JS of a page, each as sent with Accept-Encoding: br, gzip."""
+    headers = {"Accept-Encoding": "br, gzip"}
+    rows = []
+    status, response_headers, body = fetch(html_url, headers)
+    rows.append(("HTML " + html_url[len(base) :], response_headers, body))
+    _, _, plain = fetch(html_url)  # to find the assets, without decoding by hand
+    stylesheets, scripts = page_assets(plain.decode())
+    for href in stylesheets + scripts:
+        url = urljoin(html_url, href)
+        status, response_headers, body = fetch(url, headers)
+        if status != 200:
+            fail(f"{href} referenced by / answered {status}")
+        kind = "CSS " if href in stylesheets else "JS  "
+        rows.append((kind + href, response_headers, body))
+    return [
+        {
+            "resource": name,
+            "encoding": response_headers.get("Content-Encoding", "identity"),
+            "bytes": len(body),
+        }
+        for name, response_headers, body in rows
+    ]
+
+
+def machine():
+    return {
+        "nproc": os.cpu_count(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def print_table(rows):
+    header = ("page", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to floor")
+    lines = [header] + [
+        (
+            row["page"],
+            f"{row['rps']:.0f}",
+            f"{row['p50_ms']:.2f}",
+            f"{row['p99_ms']:.2f}",
+            row["errors_text"],
+            f"{row['ratio']:.2f}",
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for number, line in enumerate(lines):
+        cells = [
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(cells))
+        if number == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def main():
+    wrk = shutil.which("wrk")
+    if not wrk:
+        fail("wrk is not installed (Debian: apt-get install wrk, or `make system-deps`).")
+    if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
+        fail("static files are not collected: run `make setup` first.")
+    if not (BASE_DIR / "data" / "db.sqlite3").exists():
+        fail("data/db.sqlite3 is missing: run `make setup` first.")
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log_path = RESULTS_DIR / "gunicorn.log"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    with open(log_path, "w") as log_file:
+        process = start_server(port, log_file)
+        try:
+            wait_until_up(process, base, log_path)
+            results = bench(wrk, base)
+        finally:
+            stop_server(process)
+    results["machine"]["elapsed_s"] = round(time.monotonic() - started, 1)
+    report(results)
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nWritten to {(RESULTS_DIR / 'latest.json').relative_to(BASE_DIR)}.")
+
+
+def bench(wrk, base):
+    browser = {"Accept-Encoding": ACCEPT_ENCODING}
+    status, headers, body = fetch(base + "/", browser)
+    etag = headers.get("ETag")
+    if status != 200 or not etag:
+        fail(f"/ answered {status} with ETag {etag!r}; the 304 case needs an ETag.")
+    _, _, plain = fetch(base + "/")
+    stylesheets, _ = page_assets(plain.decode())
+    css = next((href for href in stylesheets if "/reference/site." in href), None)
+    if not css:
+        fail("no <link rel=stylesheet> to reference/site.css in /")
+
+    # (label, path, extra headers, statuses that are right for this page)
+    pages = [
+        ("floor /__floor__/", "/__floor__/", {}, {200}),
+        ("/", "/", {}, {200}),
+        ("/?q=not", "/?q=not", {}, {200}),
+        ("/?q=not HX-Request", "/?q=not", {"HX-Request": "true"}, {200}),
+        ("/404/", "/404/", {}, {200, 404}),
+        ("/ If-None-Match 304", "/", {"If-None-Match": etag}, {304}),
+        (f"CSS {css}", css, {}, {200}),
+    ]
+    checks = []
+    for label, path, extra, expected in pages:  # warm-up, and check the status is right
+        status, response_headers, body = fetch(base + path, {**browser, **extra})
+        if status not in expected:
+            fail(f"{label} answered {status}, expected {sorted(expected)}")
+        checks.append(
+            {
+                "page": label,
+                "status": status,
+                "encoding": response_headers.get("Content-Encoding", "identity"),
+                "bytes": len(body),
+            }
+        )
+
+    rows = []
+    for (label, path, extra, _), check in zip(pages, checks, strict=True):
+        print(f"wrk {label} ...", file=sys.stderr, flush=True)
+        figures = run_wrk(wrk, base + path, {**browser, **extra})
+        # wrk counts 4xx/5xx as "Non-2xx or 3xx"; a page whose right answer is 404 is not in error.
+        expected_non_2xx = check["status"] >= 400
+        errors = figures["socket_errors"] + (0 if expected_non_2xx else figures["non_2xx_3xx"])
+        errors_text = str(errors)
+        if expected_non_2xx and figures["non_2xx_3xx"]:
+            errors_text += f" ({figures['non_2xx_3xx']} x {check['status']} expected)"
+        rows.append(
+            {**figures, "page": label, "url": path, "errors": errors, "errors_text": errors_text}
+        )
+    floor_rps = rows[0]["rps"]
+    for row in rows:
+        row["ratio"] = row["rps"] / floor_rps if floor_rps else 0.0
+
+    return {
+        "settings": {
+            "duration_s": DURATION,
+            "threads": THREADS,
+            "connections": CONNECTIONS,
+            "accept_encoding": ACCEPT_ENCODING,
+            "workers": int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1)),
+        },
+        "checks": checks,
+        "pages": rows,
+        "first_load": first_load_weight(base, base + "/"),
+        "machine": machine(),
+    }
+
+
+def report(results):
+    settings = results["settings"]
+    print(
+        f"\ngunicorn, {settings['workers']} sync workers; wrk -t{settings['threads']} "
+        f"-c{settings['connections']} -d{settings['duration_s']}s --latency, "
+        f"Accept-Encoding: {settings['accept_encoding']}\n"
+    )
+    print("Responses (warm-up):")
+    for check in results["checks"]:
+        print(f"  {check['page']}: {check['status']}, {check['bytes']} bytes ({check['encoding']})")
+    print()
+    print_table(results["pages"])
+    for row in results["pages"]:
+        if row["socket_errors"]:
+            print(f"  {row['page']}: {row['socket_errors_detail']}")
+
+    print("\nFirst load of / (as sent, Accept-Encoding: br, gzip):")
+    total = 0
+    width = max(len(item["resource"]) for item in results["first_load"])
+    for item in results["first_load"]:
+        total += item["bytes"]
+        print(
+            f"  {item['resource'].ljust(width)}  {item['bytes']:>7} bytes  "
+            f"{item['bytes'] / 1024:6.1f} KB  ({item['encoding']})"
+        )
+    print(f"  {'total'.ljust(width)}  {total:>7} bytes  {total / 1024:6.1f} KB")
+    results["first_load_total_bytes"] = total
+
+    info = results["machine"]
+    print(
+        f"\nMachine: nproc {info['nproc']}, {info['platform']}, Python {info['python']}; "
+        f"{info['date']}; run took {info['elapsed_s']} s."
+    )
+
+
+if __name__ == "__main__":
+    main()
