@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -150,6 +151,15 @@ def code_detail(request, code):
     }
     key = f"{code}|{back.text}|{back.class_slug}"
     return render_page(request, "reference/code.html", context, cache_key=key)
+
+
+@require_safe
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when the database answers (else the 503 middleware answers)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def not_found(request, exception=None, code=None):

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "reference.middleware.cross_origin_resource_policy",
+    "reference.middleware.DatabaseUnavailable",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]

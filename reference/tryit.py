@@ -1,0 +1,94 @@
+"""``/try/<code>/``: a real response with that status, for curl and for browsers.
+
+Any method is answered (the endpoint changes nothing, so it is exempt from
+CSRF), nothing is slow, and nothing is stored: ``Cache-Control: no-store``.
+A WSGI application sends exactly one final response, so an interim (1xx) code
+cannot be sent from here; those answer 200 with the reason instead.
+"""
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import catalogue
+
+# Headers that the status code requires, or that make it meaningful.
+REQUIRED_HEADERS = {
+    401: {"WWW-Authenticate": 'Basic realm="try-it"'},
+    405: {"Allow": "GET, HEAD"},
+    # Gunicorn drops it as hop-by-hop (RFC 2616), and wsgiref refuses it outright.
+    407: {"Proxy-Authenticate": 'Basic realm="try-it"'},
+    416: {"Content-Range": "bytes */0"},
+    429: {"Retry-After": "60"},
+    503: {"Retry-After": "60"},
+}
+NO_CONTENT = {204, 205, 304}
+
+INTERIM_REASONS = {
+    100: (
+        "100 Continue is an interim response: the server itself sends it when a request "
+        "carries “Expect: 100-continue”, before the application reads the body. "
+        "A web application never returns it as its final answer."
+    ),
+    101: (
+        "101 Switching Protocols hands the connection over to another protocol "
+        "(such as WebSocket) after an Upgrade request. A WSGI application returns one "
+        "HTTP response and cannot take over the connection."
+    ),
+}
+INTERIM_DEFAULT = (
+    "{code} {phrase} is an interim (1xx) response, sent before the final one. "
+    "A WSGI application returns exactly one final response, so it cannot send it; "
+    "this answer is a plain 200 instead."
+)
+
+
+def _reason(phrase):
+    # The status line must be Latin-1; our phrases are ASCII, but never fail on it.
+    return phrase.encode("ascii", "ignore").decode() or None
+
+
+def _finish(response):
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _unknown(code):
+    shown = code[:10]
+    return _finish(
+        JsonResponse(
+            {
+                "status": 404,
+                "error": "Not Found",
+                "message": f"“{shown}” is not a status code this site knows, so there is "
+                "nothing to try. Codes are three digits; see /api/codes/ for the list.",
+            },
+            status=404,
+        )
+    )
+
+
+@csrf_exempt
+def try_code(request, code):
+    """Answer with status ``code`` and its required headers, whatever the method."""
+    entry = catalogue.current().by_code.get(int(code)) if code.isdigit() else None
+    if entry is None or str(entry.code) != code:
+        return _unknown(code)
+    page_url = request.build_absolute_uri(entry.get_absolute_url())
+    body = {"code": entry.code, "phrase": entry.phrase, "url": page_url}
+    if entry.code < 200:
+        reason = INTERIM_REASONS.get(entry.code) or INTERIM_DEFAULT.format(
+            code=entry.code, phrase=entry.phrase
+        )
+        response = JsonResponse({**body, "sent": 200, "explanation": reason})
+    elif entry.code in NO_CONTENT:
+        response = HttpResponse(status=entry.code, reason=_reason(entry.phrase))
+        del response["Content-Type"]
+    else:
+        response = JsonResponse(body, status=entry.code, reason=_reason(entry.phrase))
+    if 300 <= entry.code < 400:
+        # Always our own page for the code: a relative URL cannot leave the site.
+        response["Location"] = entry.get_absolute_url()
+    for name, value in REQUIRED_HEADERS.get(entry.code, {}).items():
+        response[name] = value
+    return _finish(response)
