@@ -3,8 +3,8 @@
 import logging
 
 from django.db import DatabaseError
-from django.template.loader import render_to_string
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 

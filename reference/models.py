@@ -111,6 +111,10 @@ class StatusCode(models.Model):
         return lines(self.former_names)
 
     @property
+    def phrase_and_names(self):
+        return [self.phrase, *self.former_name_list]
+
+    @property
     def use_case_list(self):
         return lines(self.use_cases)
 

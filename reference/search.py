@@ -76,6 +76,8 @@ def _haystacks(entry):
         names = _fold(" ".join([entry.former_names, entry.keywords]))
         body = _fold(" ".join([entry.summary, entry.description, entry.use_cases]))
         words = set(re.findall(r"[a-z0-9']+", f"{phrase} {names}"))
+        # "notfound" or "toomanyrequests" typed without spaces still finds the phrase.
+        words |= {re.sub(r"[^a-z0-9]", "", name.lower()) for name in entry.phrase_and_names}
         cached = entry._haystacks = (phrase, names, body, words)
     return cached
 
@@ -111,6 +113,9 @@ def _score(tokens, entry):
             score = CODE_PREFIX if code[0] == token[0] else 0
         else:
             score = _score_word(token, entry)
+            # At an equal word match, registered codes come before unofficial ones.
+            if score and not entry.official:
+                score -= 1
         if not score:
             return 0
         total += score

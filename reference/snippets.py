@@ -227,7 +227,8 @@ def _express(entry):
         lines.append(f"  res.redirect({code}, '{EXAMPLE_LOCATION}');")
     else:
         lines += [
-            f"  res.set({_js_str(name)}, {_js_str(value)});" for name, value in example_headers(code)
+            f"  res.set({_js_str(name)}, {_js_str(value)});"
+            for name, value in example_headers(code)
         ]
         if code in (204, 304):
             lines.append(f"  res.sendStatus({code});")
