@@ -60,7 +60,7 @@ test-postgres: $(STAMP) system-deps
 test: lint test-sqlite test-postgres
 
 bench: setup system-deps
-	$(PY) bench/run.py
+	$(PY) tests/bench.py
 
 export: $(STAMP)
 	$(PY) manage.py export_codes

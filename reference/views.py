@@ -60,20 +60,25 @@ def public_page(view):
     return require_safe(view)
 
 
-def render_page(request, template_name, context, *, cache_key, status=200):
-    """Render, or reuse the rendering for this data version; editors get a private page."""
+def render_page(request, template_name, build_context, *, cache_key):
+    """Render, or reuse the rendering for this data version; editors get a private page.
+
+    ``build_context`` is only called on a cache miss: searching and building links
+    is most of a page's cost.
+    """
     if is_editor(request):
-        context["editor"] = True
-        response = render(request, template_name, context, status=status)
+        response = render(request, template_name, {**build_context(), "editor": True})
         patch_cache_control(response, private=True, no_store=True)
         return response
-    digest = hashlib.blake2s(f"{template_name}|{cache_key}".encode(), digest_size=16).hexdigest()
+    # Absolute links (canonical, curl lines) depend on the host the reader used.
+    parts = f"{request.scheme}://{request.get_host()}|{template_name}|{cache_key}"
+    digest = hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
     key = f"page:{_current(request).version}:{digest}"
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template_name, context, request)
-        cache.set(key, html, timeout=None if status == 200 else 300)
-    response = HttpResponse(html, status=status)
+        html = render_to_string(template_name, build_context(), request)
+        cache.set(key, html, timeout=None)
+    response = HttpResponse(html)
     patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
     return response
 
@@ -111,21 +116,23 @@ def index(request):
         query = search.Query()
         context = {"query": query, "error": str(error), "results": [], "chips": _chips(query)}
         return render(request, "reference/index.html", context, status=400)
-    codes = _current(request).codes
-    results = search.search(codes, query)
     partial = request.htmx and not request.htmx.history_restore_request
     template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
-    context = {
-        "query": query,
-        "results": results,
-        "grouped": not query.text,
-        "total": len(codes),
-        "chips": _chips(query),
-        "back_query": urlencode(query.params()),
-        "giscus": _giscus("Comments & Feedback"),
-    }
+
+    def build_context():
+        codes = _current(request).codes
+        return {
+            "query": query,
+            "results": search.search(codes, query),
+            "grouped": not query.text,
+            "total": len(codes),
+            "chips": _chips(query),
+            "back_query": urlencode(query.params()),
+            "giscus": _giscus("Comments & Feedback"),
+        }
+
     key = f"{query.text.lower()}|{query.class_slug}|{'|'.join(query.notes)}"
-    return render_page(request, template_name, context, cache_key=key)
+    return render_page(request, template_name, build_context, cache_key=key)
 
 
 @public_page
@@ -136,21 +143,24 @@ def code_detail(request, code):
         return not_found(request, code=code)
     if request.path != entry.get_absolute_url():
         return redirect(entry, permanent=True)
-    codes = current.codes
-    position = codes.index(entry)
     try:  # the reader's last search, kept for the way back
         back = search.parse(request.GET)
     except search.QueryTooLong:
         back = search.Query()
-    context = {
-        "entry": entry,
-        "previous": codes[position - 1] if position > 0 else None,
-        "next": codes[position + 1] if position + 1 < len(codes) else None,
-        "back_query": urlencode(back.params()),
-        "giscus": _giscus(f"{entry.code} {entry.phrase}"),
-    }
+
+    def build_context():
+        codes = current.codes
+        position = codes.index(entry)
+        return {
+            "entry": entry,
+            "previous": codes[position - 1] if position > 0 else None,
+            "next": codes[position + 1] if position + 1 < len(codes) else None,
+            "back_query": urlencode(back.params()),
+            "giscus": _giscus(f"{entry.code} {entry.phrase}"),
+        }
+
     key = f"{code}|{back.text}|{back.class_slug}"
-    return render_page(request, "reference/code.html", context, cache_key=key)
+    return render_page(request, "reference/code.html", build_context, cache_key=key)
 
 
 @require_safe

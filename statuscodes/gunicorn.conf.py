@@ -17,7 +17,8 @@ keepalive = 5
 # Recycle workers now and then so any slow leak cannot grow without bound.
 max_requests = 20000
 max_requests_jitter = 2000
-accesslog = "-"
+# GUNICORN_ACCESSLOG="" turns the access log off (the benchmark does).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
