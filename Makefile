@@ -1,14 +1,14 @@
 # The two commands of the README:
 #   make run    set up everything (venv, packages, database, data) and serve http://127.0.0.1:8000
 #   make test   set up everything and run the whole test suite (SQLite, then PostgreSQL)
-# and: make bench (the benchmark), make export (curated data back to fixtures/).
+# and: make bench (the benchmark), make loadtest (load and faults), make export (curated data back to fixtures/).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint bench loadtest export system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ test: lint test-sqlite test-postgres
 
 bench: setup system-deps
 	$(PY) tests/bench.py
+
+# About 2.5 minutes: load, a worker killed, PostgreSQL stopped and restarted, giscus absent.
+loadtest: setup system-deps
+	$(PY) tests/loadtest.py
 
 export: $(STAMP)
 	$(PY) manage.py export_codes

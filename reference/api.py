@@ -97,11 +97,20 @@ def parse_query(params):
     return query
 
 
+def as_number(code):
+    """The integer an ASCII-digit path segment spells (0404 too), or None.
+
+    Not ``str.isdigit`` alone: "²" passes it and int() then fails, and thousands
+    of digits exceed int()'s limit.
+    """
+    if code.isascii() and code.isdigit() and len(code) <= 10:
+        return int(code)
+    return None
+
+
 def _entry(request, code):
     """The entry for the canonical ``code`` string, or None."""
-    if not code.isdigit():
-        return None
-    entry = _catalogue(request).by_code.get(int(code))
+    entry = _catalogue(request).by_code.get(as_number(code))
     return entry if entry is not None and str(entry.code) == code else None
 
 
@@ -154,6 +163,8 @@ def api_view(etag_func, last_modified_func):
                 response["Allow"] = ", ".join(ALLOWED_METHODS)
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = "ETag"
+            # The site's default is same-origin; the API is for everyone.
+            response["Cross-Origin-Resource-Policy"] = "cross-origin"
             return response
 
         # Nothing here changes state, and a POST must meet the JSON 405, not a CSRF 403.
@@ -186,7 +197,7 @@ def codes(request):
 
 def _not_found_message(code):
     shown = code[:20]
-    if not code.isdigit():
+    if as_number(code) is None:
         return f"“{shown}” is not a status code: codes are three digits, 100 to 599."
     return (
         f"There is no status code {shown} in this reference: it is neither registered "
@@ -200,9 +211,10 @@ def code(request, code):
     """One code, every public field."""
     entry = _entry(request, code)
     if entry is None:
-        if code.isdigit() and int(code) in _catalogue(request).by_code:
+        number = as_number(code)
+        if number in _catalogue(request).by_code:
             # 0404 and the like: the same resource lives at the canonical URL.
-            return redirect("reference:api-code", code=str(int(code)), permanent=True)
+            return redirect("reference:api-code", code=str(number), permanent=True)
         return error(
             404,
             "Not Found",
@@ -220,6 +232,22 @@ def _openapi_etag(request):
 def openapi(request):
     """The OpenAPI 3.1 description of this API."""
     return _json(OPENAPI)
+
+
+def _abbreviated_search(request, text, class_slug):
+    """A real search answer, each result cut to three fields for the docs page."""
+    query = search.Query(text=text, class_slug=class_slug)
+    results = search.search(_catalogue(request).codes, query)
+    items = [
+        json.dumps({"code": e.code, "phrase": e.phrase, "class": e.class_slug})[:-1] + ", …}"
+        for e in results
+    ]
+    return (
+        "{\n"
+        f'  "count": {len(results)},\n'
+        f'  "query": {json.dumps({"q": text, "class": class_slug})},\n'
+        '  "results": [\n    ' + ",\n    ".join(items) + "\n  ]\n}"
+    )
 
 
 @public_page
@@ -253,6 +281,7 @@ def docs(request):
             indent=2,
             ensure_ascii=False,
         ),
+        "search_json": _abbreviated_search(request, "timeout", "5xx"),
         "base": request.build_absolute_uri("/").rstrip("/"),
         "classes": CLASS_SLUGS,
         "max_query_length": search.MAX_QUERY_LENGTH,

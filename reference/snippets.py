@@ -135,7 +135,7 @@ def _py_status(code):
 def _py_import(code, *names):
     lines = []
     if python_constant(code):
-        lines.append("from http import HTTPStatus")
+        lines += ["from http import HTTPStatus", ""]  # the standard library, then the rest
     return lines + [name for name in names if name]
 
 

@@ -10,24 +10,29 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalogue
+from .api import as_number
 
 # Headers that the status code requires, or that make it meaningful.
 REQUIRED_HEADERS = {
     401: {"WWW-Authenticate": 'Basic realm="try-it"'},
     405: {"Allow": "GET, HEAD"},
-    # Gunicorn drops it as hop-by-hop (RFC 2616), and wsgiref refuses it outright.
-    407: {"Proxy-Authenticate": 'Basic realm="try-it"'},
     416: {"Content-Range": "bytes */0"},
     429: {"Retry-After": "60"},
     503: {"Retry-After": "60"},
 }
 NO_CONTENT = {204, 205, 304}
+# A 407 needs Proxy-Authenticate, but WSGI treats it as hop-by-hop (RFC 2616's
+# list): gunicorn drops it and wsgiref refuses the response. Say so instead.
+PROXY_AUTH_NOTE = (
+    "A real proxy sends “Proxy-Authenticate: Basic realm=…” with a 407. WSGI servers "
+    "treat that header as hop-by-hop and drop it, so this try-it response cannot carry it."
+)
 
 INTERIM_REASONS = {
     100: (
         "100 Continue is an interim response: the server itself sends it when a request "
         "carries “Expect: 100-continue”, before the application reads the body. "
-        "A web application never returns it as its final answer."
+        "A web application cannot send it as its answer; this one is a plain 200."
     ),
     101: (
         "101 Switching Protocols hands the connection over to another protocol "
@@ -71,7 +76,7 @@ def _unknown(code):
 @csrf_exempt
 def try_code(request, code):
     """Answer with status ``code`` and its required headers, whatever the method."""
-    entry = catalogue.current().by_code.get(int(code)) if code.isdigit() else None
+    entry = catalogue.current().by_code.get(as_number(code))
     if entry is None or str(entry.code) != code:
         return _unknown(code)
     page_url = request.build_absolute_uri(entry.get_absolute_url())
@@ -85,6 +90,8 @@ def try_code(request, code):
         response = HttpResponse(status=entry.code, reason=_reason(entry.phrase))
         del response["Content-Type"]
     else:
+        if entry.code == 407:
+            body["note"] = PROXY_AUTH_NOTE
         response = JsonResponse(body, status=entry.code, reason=_reason(entry.phrase))
     if 300 <= entry.code < 400:
         # Always our own page for the code: a relative URL cannot leave the site.

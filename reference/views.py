@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -39,8 +40,15 @@ def _current(request):
     return request._catalogue
 
 
+def _not_conditional(request, code):
+    """Editors' pages, unknown codes and refused queries get no validators (so no 304)."""
+    if is_editor(request) or len(request.GET.get("q", "")) > search.MAX_QUERY_LENGTH:
+        return True
+    return code is not None and code not in _current(request).by_code
+
+
 def _etag(request, code=None):
-    if is_editor(request) or (code is not None and code not in _current(request).by_code):
+    if _not_conditional(request, code):
         return None
     variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
     digest = hashlib.blake2s(_current(request).version.encode(), digest_size=8).hexdigest()
@@ -48,16 +56,20 @@ def _etag(request, code=None):
 
 
 def _last_modified(request, code=None):
-    if is_editor(request) or (code is not None and code not in _current(request).by_code):
+    if _not_conditional(request, code):
         return None
     return _current(request).last_modified
 
 
 def public_page(view):
-    """GET/HEAD only, conditional on the data, briefly cacheable by anyone."""
+    """GET/HEAD only, conditional on the data, briefly cacheable by anyone.
+
+    CSRF-exempt because it refuses every unsafe method anyway: a POST should
+    learn that with a 405 and its Allow header, not a CSRF 403.
+    """
     view = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
     view = vary_on_headers("HX-Request")(view)
-    return require_safe(view)
+    return csrf_exempt(require_safe(view))
 
 
 def render_page(request, template_name, build_context, *, cache_key):

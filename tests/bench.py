@@ -13,6 +13,7 @@ Figures are printed and written to bench-results/latest.json.
 Not a pytest test: it takes about a minute and a half and measures, it does not assert.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -100,7 +101,11 @@ def page_assets(html):
     return parser.stylesheets, parser.scripts
 
 
-def start_server(port, log_file):
+def start_server(port, log_file, settings_module="statuscodes.settings_bench", extra_env=None):
+    """gunicorn as `make run` starts it, on 127.0.0.1:port; ``extra_env`` is applied last.
+
+    Also used by tests/loadtest.py (production settings, a PostgreSQL DATABASE_URL).
+    """
     env = dict(os.environ)
     # The SQLite database loaded by `make setup` and the per-process cache, as `make run`.
     env.pop("DATABASE_URL", None)
@@ -109,12 +114,13 @@ def start_server(port, log_file):
         DJANGO_DEBUG="0",
         DJANGO_HTTPS="0",
         DJANGO_SECRET_KEY=secret_key(),
-        DJANGO_SETTINGS_MODULE="statuscodes.settings_bench",
+        DJANGO_SETTINGS_MODULE=settings_module,
         GUNICORN_BIND=f"127.0.0.1:{port}",
         # The config logs every request to stdout; a benchmark should not measure that.
         # GUNICORN_CMD_ARGS overrides the config file.
         GUNICORN_CMD_ARGS="--access-logfile /dev/null",
     )
+    env.update(extra_env or {})
     command = [
         sys.executable,
         "-m",
@@ -140,10 +146,8 @@ def stop_server(process):
     try:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # its own group: master and workers
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=STOP_TIMEOUT)
 
 

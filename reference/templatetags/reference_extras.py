@@ -1,0 +1,13 @@
+"""Template tags for the code page's extra sections (snippets, try-it)."""
+
+from django import template
+
+from reference import snippets
+
+register = template.Library()
+
+
+@register.simple_tag
+def snippets_for(entry):
+    """The per-framework snippets (or 1xx notes) for ``entry``."""
+    return snippets.snippets_for(entry)
