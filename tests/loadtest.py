@@ -572,8 +572,14 @@ def _database_fault_steps(step):
             _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port)
         finally:
             bench.stop_server(process)
-    tracebacks = log_path.read_text(errors="replace").count("Traceback")
-    step("gunicorn log", True, f"{log_path.relative_to(BASE_DIR)}, {tracebacks} tracebacks")
+    log = log_path.read_text(errors="replace")
+    tracebacks = log.count("Traceback")
+    step(
+        "gunicorn log: no tracebacks",
+        tracebacks == 0,
+        f"{log_path.relative_to(BASE_DIR)}: {tracebacks} tracebacks, "
+        f"{log.count('Database unavailable')} 'Database unavailable' lines",
+    )
 
 
 def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
@@ -585,7 +591,11 @@ def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
     )
 
     stopped = _pg_ctl(user, bindir, ["stop", "-D", datadir, "-m", "fast", "-w"], socket_dir)
-    step("pg_ctl stop -m fast", stopped.returncode == 0, (stopped.stdout + stopped.stderr).strip())
+    step(
+        "pg_ctl stop -m fast",
+        stopped.returncode == 0,
+        (stopped.stdout + stopped.stderr).strip().replace("\n", " "),
+    )
 
     # Several of each, so every worker meets the outage, with its old connection or a new one.
     results = {"/healthz": [], "/?q=<new>": []}
@@ -741,6 +751,15 @@ def main():
             rows += guarded(4, "giscus unreachable", check_giscus, base)
         finally:
             bench.stop_server(process)
+    tracebacks = log_path.read_text(errors="replace").count("Traceback")
+    rows.append(
+        Row(
+            2,
+            "gunicorn log: no tracebacks",
+            tracebacks == 0,
+            f"{log_path.relative_to(BASE_DIR)}: {tracebacks} tracebacks",
+        )
+    )
     rows += guarded(3, "database fault", check_database_fault)
 
     rows.sort(key=lambda row: row.section)

@@ -140,8 +140,7 @@ def _terminate(signum, frame):
 
 def main(argv):
     if not argv:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
-        print("usage: with_postgres.py CMD [ARGS...]", file=sys.stderr)
+        print("usage: python tests/with_postgres.py CMD [ARGS...]", file=sys.stderr)
         return 2
     bindir = find_bin_dir()
     if bindir is None:
