@@ -3,7 +3,7 @@
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,17 @@ class DatabaseUnavailable:
         if not isinstance(exception, DatabaseError):
             return None
         logger.error("Database unavailable: %s", exception)
-        response = HttpResponse(render_to_string("503.html", request=request), status=503)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {
+                    "status": 503,
+                    "error": "Service Unavailable",
+                    "message": "The database is not answering; try again in 30 seconds.",
+                },
+                status=503,
+            )
+        else:
+            response = HttpResponse(render_to_string("503.html", request=request), status=503)
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"
         return response

@@ -23,3 +23,5 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "statuscodes.wsgi:application"
+# We don't use gunicornc; its socket path is shared by every gunicorn of the user.
+control_socket_disable = True

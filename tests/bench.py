@@ -117,8 +117,8 @@ def start_server(port, log_file, settings_module="statuscodes.settings_bench", e
         DJANGO_SETTINGS_MODULE=settings_module,
         GUNICORN_BIND=f"127.0.0.1:{port}",
         # The config logs every request to stdout; a benchmark should not measure that.
-        # GUNICORN_CMD_ARGS overrides the config file.
-        GUNICORN_CMD_ARGS="--access-logfile /dev/null",
+        GUNICORN_ACCESSLOG="",
+        GUNICORN_CMD_ARGS="",
     )
     env.update(extra_env or {})
     command = [

@@ -60,7 +60,7 @@ OUTAGE_MAX_SECONDS = 5  # a 503 during the outage must come at least this fast
 RECOVERY_TIMEOUT = 15  # seconds for 200 again after PostgreSQL is back
 DATABASE_PHASE_TIMEOUT = 240
 
-# Production settings, access log off (GUNICORN_CMD_ARGS would override the config).
+# Production settings, access log off (start_server already sets both).
 SERVER_ENV = {"GUNICORN_ACCESSLOG": "", "GUNICORN_CMD_ARGS": ""}
 GISCUS_ENV = {
     "GISCUS_REPO": "loadtest/dummy-repo",

@@ -161,6 +161,8 @@ def test_database_outage_is_a_friendly_503_and_recovers(client, codes, monkeypat
     assert down["Retry-After"] == "30"
     assert "fittingly, a 503" in down.content.decode()
     assert client.get("/healthz").status_code == 503
+    api = client.get("/api/codes/404/")
+    assert api.status_code == 503 and api.json()["error"] == "Service Unavailable"
 
     monkeypatch.setattr(CursorWrapper, "execute", real_execute)
     assert client.get("/404/").status_code == 200
