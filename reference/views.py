@@ -6,7 +6,9 @@ GETs with 304, and its rendering is cached under a key that includes that
 version: an editor's save is visible on the very next request.
 """
 
+import gzip
 import hashlib
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_safe
@@ -24,6 +26,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import catalogue, search
 from .models import CLASSES
+
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware decides
 
 
 def is_editor(request):
@@ -52,7 +57,8 @@ def _etag(request, code=None):
         return None
     variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
     digest = hashlib.blake2s(_current(request).version.encode(), digest_size=8).hexdigest()
-    return f"{digest}-{variant}"
+    # Weak: the gzip and identity encodings of a page share it.
+    return f'W/"{digest}-{variant}"'
 
 
 def _last_modified(request, code=None):
@@ -86,11 +92,20 @@ def render_page(request, template_name, build_context, *, cache_key):
     parts = f"{request.scheme}://{request.get_host()}|{template_name}|{cache_key}"
     digest = hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
     key = f"page:{_current(request).version}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(template_name, build_context(), request)
-        cache.set(key, html, timeout=None)
-    response = HttpResponse(html)
+    cached = cache.get(key)
+    if cached is None:
+        html = render_to_string(template_name, build_context(), request).encode()
+        # Compressed once here, not by GZipMiddleware on every request. BREACH needs
+        # a secret in the page, and these pages have none (editors bypass this cache).
+        cached = (html, gzip.compress(html, compresslevel=6, mtime=0))
+        cache.set(key, cached, timeout=None)
+    html, compressed = cached
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(compressed)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(html)
+    patch_vary_headers(response, ["Accept-Encoding"])
     patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
     return response
 
