@@ -27,7 +27,6 @@ from django.views.decorators.vary import vary_on_headers
 from . import catalogue, search
 from .models import CLASSES
 
-
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware decides
 
 
