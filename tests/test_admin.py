@@ -141,3 +141,15 @@ def test_second_save_from_a_stale_form_is_refused_and_keeps_the_first(editor_cli
 def test_admin_responses_are_private(editor_client):
     response = editor_client.get(CHANGELIST)
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def test_editor_written_markup_is_escaped_on_the_public_page(editor_client, client):
+    data = form_data(editor_client, 404, summary=PAYLOAD, description=f"Intro.\n\n{PAYLOAD}")
+    assert editor_client.post(change_url(404), data).status_code == 302
+    client.logout()
+    html = client.get("/404/").content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html

@@ -135,6 +135,21 @@ def test_no_third_party_request_before_comments_are_scrolled_into_view(site, pag
     expect(page.locator("h1")).to_have_text("HTTP Status Code Reference")
 
 
+def test_script_saved_by_an_editor_never_runs(site, page):
+    from reference.models import StatusCode
+
+    entry = StatusCode.objects.get(code=418)
+    entry.summary = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    entry.save()
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.goto(site + "/418/")
+    page.goto(site + "/?q=teapot")
+    expect(page.locator(".code-item .summary").first).to_contain_text("<script>")
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["/", "/404/", "/?q=timeout", "/999/"])
 def test_no_serious_accessibility_violations(site, page, scheme, path):
