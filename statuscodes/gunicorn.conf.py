@@ -16,7 +16,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then so any slow leak cannot grow without bound.
-max_requests = 20000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))  # 0: never
 max_requests_jitter = 2000
 # GUNICORN_ACCESSLOG="" turns the access log off (the benchmark does).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None

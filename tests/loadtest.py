@@ -60,8 +60,9 @@ OUTAGE_MAX_SECONDS = 5  # a 503 during the outage must come at least this fast
 RECOVERY_TIMEOUT = 15  # seconds for 200 again after PostgreSQL is back
 DATABASE_PHASE_TIMEOUT = 240
 
-# Production settings, access log off (start_server already sets both).
-SERVER_ENV = {"GUNICORN_ACCESSLOG": "", "GUNICORN_CMD_ARGS": ""}
+# Production settings, access log off (start_server already sets both), and no
+# worker recycling: memory growth must be measured on workers that live the whole run.
+SERVER_ENV = {"GUNICORN_ACCESSLOG": "", "GUNICORN_CMD_ARGS": "", "GUNICORN_MAX_REQUESTS": "0"}
 GISCUS_ENV = {
     "GISCUS_REPO": "loadtest/dummy-repo",
     "GISCUS_REPO_ID": "R_loadtest_dummy",
