@@ -44,7 +44,7 @@ def serialize(entry, request):
         "headers": [{"name": name, "why": why} for name, why in entry.header_list],
         "related": [
             {"code": other.code, "url": absolute(other.get_absolute_url())}
-            for other in getattr(entry, "related_codes", None) or entry.related.order_by("code")
+            for other in entry.related_codes
         ],
         "cacheable": entry.cacheable,
         "spec": {"title": entry.spec_title, "url": entry.spec_url},
@@ -69,12 +69,6 @@ def _json(data, status=200):
 
 
 # -- Validation, shared by the views and their ETag functions --------------
-
-
-def _catalogue(request):
-    if not hasattr(request, "_api_catalogue"):
-        request._api_catalogue = catalogue.current()
-    return request._api_catalogue
 
 
 class BadParameter(ValueError):
@@ -110,13 +104,12 @@ def as_number(code):
 
 def _entry(request, code):
     """The entry for the canonical ``code`` string, or None."""
-    entry = _catalogue(request).by_code.get(as_number(code))
+    entry = catalogue.for_request(request).by_code.get(as_number(code))
     return entry if entry is not None and str(entry.code) == code else None
 
 
 def _version_etag(request):
-    digest = hashlib.blake2s(_catalogue(request).version.encode(), digest_size=8).hexdigest()
-    return f"{digest}-api"
+    return f"{catalogue.for_request(request).etag}-api"
 
 
 def _list_etag(request):
@@ -128,7 +121,7 @@ def _list_etag(request):
 
 
 def _list_last_modified(request):
-    return _catalogue(request).last_modified if _list_etag(request) else None
+    return catalogue.for_request(request).last_modified if _list_etag(request) else None
 
 
 def _code_etag(request, code):
@@ -136,7 +129,7 @@ def _code_etag(request, code):
 
 
 def _code_last_modified(request, code):
-    return _catalogue(request).last_modified if _entry(request, code) else None
+    return catalogue.for_request(request).last_modified if _entry(request, code) else None
 
 
 # -- The decorator ---------------------------------------------------------
@@ -185,7 +178,7 @@ def codes(request):
         return error(400, "Bad Request", str(exc), parameter="q")
     except BadParameter as exc:
         return error(400, "Bad Request", str(exc), **exc.extra)
-    results = search.search(_catalogue(request).codes, query)
+    results = search.search(catalogue.for_request(request).codes, query)
     return _json(
         {
             "count": len(results),
@@ -212,7 +205,7 @@ def code(request, code):
     entry = _entry(request, code)
     if entry is None:
         number = as_number(code)
-        if number in _catalogue(request).by_code:
+        if number in catalogue.for_request(request).by_code:
             # 0404 and the like: the same resource lives at the canonical URL.
             return redirect("reference:api-code", code=str(number), permanent=True)
         return error(
@@ -237,7 +230,7 @@ def openapi(request):
 def _abbreviated_search(request, text, class_slug):
     """A real search answer, each result cut to three fields for the docs page."""
     query = search.Query(text=text, class_slug=class_slug)
-    results = search.search(_catalogue(request).codes, query)
+    results = search.search(catalogue.for_request(request).codes, query)
     items = [
         json.dumps({"code": e.code, "phrase": e.phrase, "class": e.class_slug})[:-1] + ", …}"
         for e in results
@@ -253,7 +246,7 @@ def _abbreviated_search(request, text, class_slug):
 @public_page
 def docs(request):
     """The /api/ page: what the API offers, with live examples."""
-    current = _catalogue(request)
+    current = catalogue.for_request(request)
     example = current.by_code.get(404) or (current.codes[0] if current.codes else None)
     context = {
         "example": example,

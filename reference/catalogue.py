@@ -6,6 +6,7 @@ in a single joined query). The in-process copy is keyed by the database's data
 version, so it is never stale across workers or after an editor's save.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +23,11 @@ class Catalogue:
     last_modified: datetime | None
     codes: list[StatusCode]  # in code order, each with .related_codes
     by_code: dict[int, StatusCode]
+
+    @property
+    def etag(self):
+        """A short opaque tag for this data version, for ETags."""
+        return hashlib.blake2s(self.version.encode(), digest_size=8).hexdigest()
 
 
 def data_version():
@@ -64,3 +70,10 @@ def current():
     if _current is None or _current.version != version:
         _current = _load(version, last_modified)
     return _current
+
+
+def for_request(request):
+    """The catalogue, fetched once per request (the conditional checks need it too)."""
+    if not hasattr(request, "_catalogue"):
+        request._catalogue = current()
+    return request._catalogue

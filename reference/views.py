@@ -37,33 +37,25 @@ def is_editor(request):
     return request.user.is_active and request.user.is_staff
 
 
-def _current(request):
-    """The catalogue, fetched once per request (the conditional checks need it too)."""
-    if not hasattr(request, "_catalogue"):
-        request._catalogue = catalogue.current()
-    return request._catalogue
-
-
 def _not_conditional(request, code):
     """Editors' pages, unknown codes and refused queries get no validators (so no 304)."""
     if is_editor(request) or len(request.GET.get("q", "")) > search.MAX_QUERY_LENGTH:
         return True
-    return code is not None and code not in _current(request).by_code
+    return code is not None and code not in catalogue.for_request(request).by_code
 
 
 def _etag(request, code=None):
     if _not_conditional(request, code):
         return None
     variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
-    digest = hashlib.blake2s(_current(request).version.encode(), digest_size=8).hexdigest()
     # Weak: the gzip and identity encodings of a page share it.
-    return f'W/"{digest}-{variant}"'
+    return f'W/"{catalogue.for_request(request).etag}-{variant}"'
 
 
 def _last_modified(request, code=None):
     if _not_conditional(request, code):
         return None
-    return _current(request).last_modified
+    return catalogue.for_request(request).last_modified
 
 
 def public_page(view):
@@ -90,7 +82,7 @@ def render_page(request, template_name, build_context, *, cache_key):
     # Absolute links (canonical, curl lines) depend on the host the reader used.
     parts = f"{request.scheme}://{request.get_host()}|{template_name}|{cache_key}"
     digest = hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
-    key = f"page:{_current(request).version}:{digest}"
+    key = f"page:{catalogue.for_request(request).version}:{digest}"
     cached = cache.get(key)
     if cached is None:
         html = render_to_string(template_name, build_context(), request).encode()
@@ -146,7 +138,7 @@ def index(request):
     template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
 
     def build_context():
-        codes = _current(request).codes
+        codes = catalogue.for_request(request).codes
         return {
             "query": query,
             "results": search.search(codes, query),
@@ -163,7 +155,7 @@ def index(request):
 
 @public_page
 def code_detail(request, code):
-    current = _current(request)
+    current = catalogue.for_request(request)
     entry = current.by_code.get(code)
     if entry is None:
         return not_found(request, code=code)
@@ -201,7 +193,7 @@ def healthz(request):
 def not_found(request, exception=None, code=None):
     """Our 404 page: it explains 404, fittingly, and offers search."""
     try:
-        current = _current(request)
+        current = catalogue.for_request(request)
         entry_404 = current.by_code.get(404)
     except DatabaseError:  # the not-found page must render even when the database is down
         entry_404 = None
