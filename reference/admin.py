@@ -33,6 +33,11 @@ class StatusCodeForm(forms.ModelForm):
     class Meta:
         model = StatusCode
         fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets decide what is shown
+        widgets = {
+            "former_names": forms.Textarea(attrs={"rows": 3}),
+            "keywords": forms.Textarea(attrs={"rows": 2}),
+            "summary": forms.TextInput(attrs={"size": 100}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,18 +4,20 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from reference import views
-from reference.seo import robots_txt
+from reference.seo import favicon, robots_txt
 from reference.sitemaps import SITEMAPS
 
 admin.site.site_header = "HTTP Status Code Reference — editors"
 admin.site.site_title = "Status code editors"
 admin.site.site_url = "/"
 
+
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("", include("reference.urls")),
 ]
 

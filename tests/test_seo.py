@@ -83,3 +83,9 @@ def test_every_heading_anchor_on_a_code_page_is_unique(client, codes):
     html = client.get("/301/").content.decode()
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids))
+
+
+def test_favicon_ico_points_at_our_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith(".svg")
