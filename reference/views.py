@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,7 +30,7 @@ from .models import CLASSES
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware decides
 
 
-def is_editor(request):
+def is_editor(request: HttpRequest) -> bool:
     # Only look at the session when there is one, so anonymous pages stay shareable.
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False
@@ -127,7 +127,7 @@ def _giscus(term):
 
 
 @public_page
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     try:
         query = search.parse(request.GET)
     except search.QueryTooLong as error:
@@ -154,7 +154,7 @@ def index(request):
 
 
 @public_page
-def code_detail(request, code):
+def code_detail(request: HttpRequest, code: int) -> HttpResponse:
     current = catalogue.for_request(request)
     entry = current.by_code.get(code)
     if entry is None:
@@ -183,14 +183,14 @@ def code_detail(request, code):
 
 @require_safe
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: 200 when the database answers (else the 503 middleware answers)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-def not_found(request, exception=None, code=None):
+def not_found(request: HttpRequest, exception=None, code: int | None = None) -> HttpResponse:
     """Our 404 page: it explains 404, fittingly, and offers search."""
     try:
         current = catalogue.for_request(request)

@@ -101,6 +101,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Rendered pages are cached under a key that includes the data version, so a
 # shared cache (Redis) is only needed once there are several app servers.

@@ -81,7 +81,7 @@ IANA = {
 # Where Python 3.11's http.HTTPStatus still uses an older name than the registry.
 PYTHON_DIFFERS = {413, 414, 416, 418, 422, 510}
 HEURISTICALLY_CACHEABLE = {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 451, 501}
-UNOFFICIAL_REQUIRED = {444: "nginx", 499: "nginx"} | {c: "Cloudflare" for c in range(520, 527)}
+UNOFFICIAL_REQUIRED = {444: "nginx", 499: "nginx"} | dict.fromkeys(range(520, 527), "Cloudflare")
 SEED = [
     100,
     101,

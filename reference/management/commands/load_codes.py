@@ -17,7 +17,7 @@ from django.db import transaction
 
 from reference.models import StatusCode
 
-DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "status_codes.json"
+DEFAULT_FIXTURE = Path(settings.FIXTURE_DIRS[0]) / "status_codes.json"
 
 
 def describe(entry):
