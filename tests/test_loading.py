@@ -105,3 +105,10 @@ def test_unreadable_fixture_is_a_clear_error(tmp_path):
     path.write_text("[{", encoding="utf-8")
     with pytest.raises(CommandError, match="cannot read the fixture"):
         call_command("load_codes", str(path), verbosity=0)
+
+
+def test_committed_fixture_is_exactly_what_export_writes(codes, tmp_path):
+    """So that `make export` after curating shows only the editors' changes."""
+    out = tmp_path / "export.json"
+    call_command("export_codes", str(out), verbosity=0)
+    assert out.read_text("utf-8") == FIXTURE.read_text("utf-8")
