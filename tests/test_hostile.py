@@ -273,3 +273,28 @@ def test_hostile_admin_login_input_never_causes_a_server_error(
     )
     assert response.status_code in (200, 403, 429)
     assert_script_escaped(response)
+
+
+@fuzz
+@given(
+    q=HOSTILE_TEXT,
+    cls=HOSTILE_TEXT,
+    segment=HOSTILE_TEXT,
+    method=st.sampled_from(["GET", "HEAD", *UNSAFE_METHODS]),
+)
+@example(q="x" * 5000, cls="9xx", segment="404", method="GET")
+@example(q="", cls="", segment="٤٠٤", method="POST")  # non-ASCII digits
+def test_api_and_try_it_never_fail_whatever_they_are_sent(client, codes, q, cls, segment, method):
+    listing = client.get("/api/codes/", {"q": q, "class": cls})
+    assert_no_server_error(listing)
+    assert listing.status_code in (200, 400)
+    assert listing["Content-Type"] == "application/json"
+    quoted = quote(segment, safe="")
+    api = client.generic(method, f"/api/codes/{quoted}/")
+    assert_no_server_error(api)
+    assert_script_escaped(api)
+    tried = client.generic(method, f"/try/{quoted}/")
+    # /try/503/ answers 503 on purpose; anything else must not be a server error.
+    if tried.status_code >= 500:
+        assert segment == str(tried.status_code)
+    assert_script_escaped(tried)
