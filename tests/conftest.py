@@ -42,3 +42,16 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def giscus_configured(settings):
+    """Giscus set up as an operator would, with the repository "example/statuscodes"."""
+    settings.GISCUS = {
+        **settings.GISCUS,
+        "repo": "example/statuscodes",
+        "repo_id": "R_1",
+        "category": "Comments",
+        "category_id": "DIC_1",
+    }
+    return settings.GISCUS

@@ -146,14 +146,7 @@ def test_giscus_note_when_not_configured(client, codes):
     assert 'class="giscus"' not in html
 
 
-def test_giscus_thread_per_code_when_configured(client, codes, settings):
-    settings.GISCUS = {
-        **settings.GISCUS,
-        "repo": "o/r",
-        "repo_id": "R1",
-        "category": "General",
-        "category_id": "C1",
-    }
+def test_giscus_thread_per_code_when_configured(client, codes, giscus_configured):
     html = client.get("/404/").content.decode()
     assert 'data-term="404 Not Found"' in html
     assert 'data-mapping="specific"' in html and 'data-loading="lazy"' in html

@@ -93,14 +93,7 @@ def test_without_javascript_the_form_and_chips_still_work(site, no_js_page):
     expect(page.locator(FIRST_RESULT)).to_have_text("504")
 
 
-def test_giscus_container_has_the_right_attributes(site, page, settings):
-    settings.GISCUS = {
-        **settings.GISCUS,
-        "repo": "example/statuscodes",
-        "repo_id": "R_1",
-        "category": "Comments",
-        "category_id": "DIC_1",
-    }
+def test_giscus_container_has_the_right_attributes(site, page, giscus_configured):
     page.goto(site + "/404/")
     giscus = page.locator(".giscus")
     expect(giscus).to_have_attribute("data-repo", "example/statuscodes")
@@ -110,14 +103,9 @@ def test_giscus_container_has_the_right_attributes(site, page, settings):
     expect(giscus).to_have_attribute("data-theme", "preferred_color_scheme")
 
 
-def test_no_third_party_request_before_comments_are_scrolled_into_view(site, page, settings):
-    settings.GISCUS = {
-        **settings.GISCUS,
-        "repo": "example/statuscodes",
-        "repo_id": "R_1",
-        "category": "Comments",
-        "category_id": "DIC_1",
-    }
+def test_no_third_party_request_before_comments_are_scrolled_into_view(
+    site, page, giscus_configured
+):
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     page.route("https://giscus.app/**", lambda route: route.abort())
