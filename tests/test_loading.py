@@ -112,3 +112,12 @@ def test_committed_fixture_is_exactly_what_export_writes(codes, tmp_path):
     out = tmp_path / "export.json"
     call_command("export_codes", str(out), verbosity=0)
     assert out.read_text("utf-8") == FIXTURE.read_text("utf-8")
+
+
+def test_hand_written_entry_without_timestamps_loads(codes, tmp_path):
+    new = entry(597)
+    for name in ("created", "updated", "version"):
+        new["fields"].pop(name)
+    call_command("load_codes", write(tmp_path, [new]), verbosity=0)
+    loaded = StatusCode.objects.get(code=597)
+    assert loaded.created and loaded.updated and loaded.version == 1

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import transaction
+from django.utils import timezone
 
 from reference.models import StatusCode
 
@@ -79,6 +80,9 @@ class Command(BaseCommand):
                         f"{fixture}: {label}: related codes {sorted(missing)} are not in the "
                         "fixture or the database."
                     )
+                # A hand-written entry may omit the timestamps that export writes.
+                now = timezone.now()
+                obj.object.updated = obj.object.updated or now
                 obj.object.created = obj.object.created or obj.object.updated
                 obj.save()
                 added.append(code)
