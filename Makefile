@@ -55,16 +55,16 @@ test-sqlite: $(STAMP) system-deps
 
 test-postgres: $(STAMP) system-deps
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) tests/with_postgres.py $(VENV)/bin/pytest
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest
 
 test: lint test-sqlite test-postgres
 
 bench: setup system-deps
-	$(PY) tests/bench.py
+	$(PY) scripts/bench.py
 
 # About 2.5 minutes: load, a worker killed, PostgreSQL stopped and restarted, giscus absent.
 loadtest: setup system-deps
-	$(PY) tests/loadtest.py
+	$(PY) scripts/loadtest.py
 
 export: $(STAMP)
 	$(PY) manage.py export_codes

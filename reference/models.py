@@ -1,6 +1,6 @@
 """The status-code entries that editors curate and readers look up."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
@@ -20,6 +20,36 @@ def lines(text):
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def validate_code(value):
+    """A real status code is three digits, 100–599; 0 is the one page for "no status"."""
+    if value != 0 and not 100 <= value <= 599:
+        raise ValidationError(
+            "%(value)s is not a status code: codes are three digits, 100–599 "
+            "(0 is reserved for the “no status” page).",
+            params={"value": value},
+            code="code_out_of_range",
+        )
+
+
+class Vendor(models.Model):
+    """Who sends unofficial codes or gives registered ones a meaning of their own."""
+
+    slug = models.SlugField(primary_key=True, max_length=50)
+    name = models.CharField(max_length=100)
+    url = models.URLField("documentation", blank=True)
+    about = models.TextField(
+        blank=True,
+        help_text="Facts that hold for all of this vendor's codes, stated once "
+        "(e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class StatusCodeQuerySet(models.QuerySet):
     def in_class(self, digit):
         return self.filter(code__gte=digit * 100, code__lt=digit * 100 + 100)
@@ -29,8 +59,8 @@ class StatusCode(models.Model):
     # The code is the natural key: fixtures, URLs and related codes all speak in numbers.
     code = models.PositiveSmallIntegerField(
         primary_key=True,
-        validators=[MinValueValidator(100), MaxValueValidator(599)],
-        help_text="Three digits, 100–599.",
+        validators=[validate_code],
+        help_text="Three digits, 100–599 (0 only for the “no status” page).",
     )
     phrase = models.CharField(
         "reason phrase", max_length=100, help_text="Exactly as in the IANA registry."
@@ -61,6 +91,57 @@ class StatusCode(models.Model):
     keywords = models.TextField(
         blank=True, help_text="Comma-separated search synonyms (e.g. rate limit, throttle)."
     )
+    common_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name developers know, when it differs from the registry's phrase "
+        "(418: I'm a teapot). The registry phrase stays visible and searchable.",
+    )
+    not_sent_reason = models.TextField(
+        "why not to send it",
+        blank=True,
+        help_text="Why a server should not send this code (unused, obsolete, only logged). "
+        "When set, pages drop the “send it from your code” snippets and say this instead.",
+    )
+    vendor = models.ForeignKey(
+        Vendor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="codes",
+        help_text="Who sends an unofficial code.",
+    )
+    sources = models.TextField(
+        blank=True,
+        help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).',
+    )
+    reviewed = models.DateField(
+        "last reviewed",
+        null=True,
+        blank=True,
+        help_text="When an editor last checked this entry against its sources.",
+    )
+    # Curated properties the comparison tables ("which one should I use?") are built from.
+    # Empty (None) where the question does not apply to the code.
+    permanent = models.BooleanField(
+        null=True, blank=True, help_text="Is the outcome permanent (301, 308)?"
+    )
+    keeps_method = models.BooleanField(
+        "keeps the method",
+        null=True,
+        blank=True,
+        help_text="Must the client repeat the request with the same method and body (307, 308)?",
+    )
+    safe_to_retry = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="May a client retry the same request unchanged (503: yes, later; 400: no)?",
+    )
+    browser_behaviour = models.TextField(
+        "what clients do",
+        blank=True,
+        help_text="What browsers and common HTTP clients do when they receive it.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
     # Bumped on every save; the admin refuses a save made from an older version.
@@ -72,7 +153,8 @@ class StatusCode(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code__gte=100, code__lte=599), name="code_in_range"
+                condition=models.Q(code=0) | models.Q(code__gte=100, code__lte=599),
+                name="code_in_range",
             ),
         ]
 
@@ -134,3 +216,40 @@ class StatusCode(models.Model):
     @property
     def paragraphs(self):
         return [p.strip() for p in self.description.split("\n\n") if p.strip()]
+
+    @property
+    def display_name(self):
+        """The name to show first: the common name where it differs from the registry's."""
+        return self.common_name or self.phrase
+
+    @property
+    def source_list(self):
+        """(title, url) pairs from the "Title | URL" lines."""
+        pairs = []
+        for line in lines(self.sources):
+            title, _, url = line.rpartition("|")
+            pairs.append((title.strip() or url.strip(), url.strip()))
+        return pairs
+
+
+class Meaning(models.Model):
+    """Another meaning a code carries: a vendor's or framework's use of it."""
+
+    code = models.ForeignKey(StatusCode, on_delete=models.CASCADE, related_name="meanings")
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="meanings"
+    )
+    used_by = models.CharField(
+        max_length=100, help_text="Who uses the code this way (Esri ArcGIS, Spring, Laravel…)."
+    )
+    phrase = models.CharField(max_length=100)
+    description = models.TextField("what it means")
+    when = models.TextField("when you meet it", blank=True)
+    source_url = models.URLField("source", max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["code", "order", "pk"]
+
+    def __str__(self):
+        return f"{self.code_id} {self.phrase} ({self.used_by})"

@@ -6,7 +6,7 @@ gunicorn worker and the same middleware (security headers, GZip, sessions,
 CSRF, CSP, htmx, axes) as the real page but does no work of its own: no
 database query, no cache lookup, no search, no template. Its requests per
 second are therefore the most any Django page of this size can reach on this
-machine and configuration, and tests/bench.py reports every real page as a
+machine and configuration, and scripts/bench.py reports every real page as a
 ratio to it.
 
 It lives only in this URLconf, used by statuscodes.settings_bench, so it never

@@ -11,7 +11,7 @@ bounded in time, stops by itself; prints a table of checks and exits 1 if any fa
 2. Worker killed under load: wrk -c32 for 20 s, one worker SIGKILLed at ~10 s. gunicorn
    must bring the worker count back within a few seconds; failed requests must not
    exceed what that worker could have had in flight; the site answers 200 afterwards.
-3. Database fault: a gunicorn against a throwaway PostgreSQL (tests/with_postgres.py,
+3. Database fault: a gunicorn against a throwaway PostgreSQL (scripts/with_postgres.py,
    which runs this file again with --database-fault), migrated and loaded; PostgreSQL is
    stopped (503 with the friendly page, quickly), then started again on the same data
    directory and port (200 again by itself, without restarting gunicorn).
@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench  # noqa: E402  (tests/bench.py: server start/stop, fetch, wrk output parsing)
-import with_postgres  # noqa: E402  (tests/with_postgres.py: the throwaway PostgreSQL)
+import bench  # noqa: E402  (scripts/bench.py: server start/stop, fetch, wrk output parsing)
+import with_postgres  # noqa: E402  (scripts/with_postgres.py: the throwaway PostgreSQL)
 
 BASE_DIR = bench.BASE_DIR
 LOG_DIR = BASE_DIR / "bench-results"
@@ -120,7 +120,7 @@ WORDS = [
 MISSING = "/999/"  # the one page of the mix whose right answer is 404
 
 LUA_SCRIPT = """\
--- Written by tests/loadtest.py: a request mix, and the statuses counted per class.
+-- Written by scripts/loadtest.py: a request mix, and the statuses counted per class.
 local pages = {%(pages)s}
 local words = {%(words)s}
 local plain = {["Accept-Encoding"] = "gzip, br"}
@@ -470,7 +470,7 @@ def check_giscus(base):
     return [Row(4, "giscus unreachable: /404/ complete", ok, figures)]
 
 
-# --- check 3: runs under tests/with_postgres.py -------------------------------------------
+# --- check 3: runs under scripts/with_postgres.py -------------------------------------------
 
 
 def database_fault_phase(result_path):

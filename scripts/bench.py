@@ -104,7 +104,7 @@ def page_assets(html):
 def start_server(port, log_file, settings_module="statuscodes.settings_bench", extra_env=None):
     """gunicorn as `make run` starts it, on 127.0.0.1:port; ``extra_env`` is applied last.
 
-    Also used by tests/loadtest.py (production settings, a PostgreSQL DATABASE_URL).
+    Also used by scripts/loadtest.py (production settings, a PostgreSQL DATABASE_URL).
     """
     env = dict(os.environ)
     # The SQLite database loaded by `make setup` and the per-process cache, as `make run`.

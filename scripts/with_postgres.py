@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a command against a throwaway PostgreSQL server from Debian's packages.
 
-    python tests/with_postgres.py CMD [ARGS...]
+    python scripts/with_postgres.py CMD [ARGS...]
 
 Creates a temporary directory, initialises a cluster there (trust auth, the
 ``postgres`` superuser), starts it on 127.0.0.1 at a free port with its unix
@@ -140,7 +140,7 @@ def _terminate(signum, frame):
 
 def main(argv):
     if not argv:
-        print("usage: python tests/with_postgres.py CMD [ARGS...]", file=sys.stderr)
+        print("usage: python scripts/with_postgres.py CMD [ARGS...]", file=sys.stderr)
         return 2
     bindir = find_bin_dir()
     if bindir is None:
