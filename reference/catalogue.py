@@ -23,6 +23,9 @@ class Catalogue:
     last_modified: datetime | None
     codes: list[StatusCode]  # in code order, each with .related_codes
     by_code: dict[int, StatusCode]
+    # True when the database did not answer and this is the last data loaded:
+    # readers still get pages, but nothing a cache could keep as current.
+    outage: bool = False
 
     @property
     def etag(self):
@@ -47,8 +50,11 @@ def data_version():
 
 def _load(version, last_modified):
     by_code = {}
-    rows = StatusCode.objects.annotate(related_code=F("related__code")).order_by(
-        "code", "related_code"
+    rows = (
+        StatusCode.objects.annotate(related_code=F("related__code"))
+        .select_related("vendor")
+        .prefetch_related("meanings__vendor")
+        .order_by("code", "related_code")
     )
     related = {}
     for row in rows:
