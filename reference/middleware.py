@@ -3,8 +3,10 @@
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+from .conditional import json_error
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +40,10 @@ class DatabaseUnavailable:
             return None
         logger.error("Database unavailable: %s", exception)
         if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {
-                    "status": 503,
-                    "error": "Service Unavailable",
-                    "message": "The database is not answering; try again in 30 seconds.",
-                },
-                status=503,
+            response = json_error(
+                503,
+                "Service Unavailable",
+                "The database is not answering; try again in 30 seconds.",
             )
         else:
             response = HttpResponse(render_to_string("503.html", request=request), status=503)

@@ -8,10 +8,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+
+from .conditional import public
 
 
-@require_safe
+@public(validators="content", vary=("Accept-Encoding",))
 def robots_txt(request):
     lines = [
         "User-agent: *",
@@ -19,12 +20,10 @@ def robots_txt(request):
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
-    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_safe
+@public(validators=None, vary=())
 def favicon(request):
     """Browsers ask for /favicon.ico on pages without an icon link (the admin)."""
     return redirect(static("reference/favicon.svg"))

@@ -1,9 +1,11 @@
 """sitemap.xml: the reference page and one page per code."""
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import sitemap
 from django.urls import reverse
 
 from . import catalogue
+from .conditional import public
 
 
 class ReferenceSitemap(Sitemap):
@@ -32,3 +34,7 @@ class CodeSitemap(Sitemap):
 
 
 SITEMAPS = {"reference": ReferenceSitemap, "codes": CodeSitemap}
+
+
+# Django's view, answering like every public URL: 405 for POST, validators from the data.
+sitemap_view = public(sitemap, vary=("Accept-Encoding",))

@@ -7,15 +7,17 @@ cannot be sent from here; those answer 200 with the reason instead.
 """
 
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalogue
-from .api import as_number
+from .conditional import json_error, no_store
 
 # Headers that the status code requires, or that make it meaningful.
 REQUIRED_HEADERS = {
     401: {"WWW-Authenticate": 'Basic realm="try-it"'},
-    405: {"Allow": "GET, HEAD"},
+    # Every method gets the 405 here, so the resource allows none (RFC 9110 §10.2.1).
+    405: {"Allow": ""},
     416: {"Content-Range": "bytes */0"},
     429: {"Retry-After": "60"},
     503: {"Retry-After": "60"},
@@ -53,32 +55,26 @@ def _reason(phrase):
 
 
 def _finish(response):
-    response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _unknown(code):
-    shown = code[:10]
-    return _finish(
-        JsonResponse(
-            {
-                "status": 404,
-                "error": "Not Found",
-                "message": f"“{shown}” is not a status code this site knows, so there is "
-                "nothing to try. Codes are three digits; see /api/codes/ for the list.",
-            },
-            status=404,
-        )
-    )
+    return no_store(response)
 
 
 @csrf_exempt
-def try_code(request, code):
+def not_a_code(request, segment):
+    """Unknown, non-canonical (0404) or not a number: a JSON 404 whatever the method."""
+    message = (
+        f"“{segment[:10]}” is not a status code this site knows, so there is "
+        "nothing to try. Codes are three digits; see /api/codes/ for the list."
+    )
+    return _finish(json_error(404, "Not Found", message))
+
+
+@csrf_exempt
+def try_code(request, code: int):
     """Answer with status ``code`` and its required headers, whatever the method."""
-    entry = catalogue.current().by_code.get(as_number(code))
-    if entry is None or str(entry.code) != code:
-        return _unknown(code)
+    entry = catalogue.current().by_code.get(code)
+    if entry is None or request.path != reverse("reference:try", kwargs={"code": entry.code}):
+        return not_a_code(request, request.path.rstrip("/").rsplit("/", 1)[-1])
     page_url = request.build_absolute_uri(entry.get_absolute_url())
     body = {"code": entry.code, "phrase": entry.phrase, "url": page_url}
     if entry.code < 200:
@@ -93,7 +89,7 @@ def try_code(request, code):
         if entry.code == 407:
             body["note"] = PROXY_AUTH_NOTE
         response = JsonResponse(body, status=entry.code, reason=_reason(entry.phrase))
-    if 300 <= entry.code < 400:
+    if 300 <= entry.code < 400 and entry.code != 304:  # a 304 is not a redirect
         # Always our own page for the code: a relative URL cannot leave the site.
         response["Location"] = entry.get_absolute_url()
     for name, value in REQUIRED_HEADERS.get(entry.code, {}).items():

@@ -1,14 +1,37 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import api, tryit, views
+
+
+class StatusCodeConverter:
+    """The one way a URL segment becomes a code, for pages, API and try-it.
+
+    ASCII digits only (``\\d`` would take "٤٠٤", and int() of thousands of
+    digits fails); a non-canonical spelling (0404) still matches, and each
+    view redirects or refuses it by comparing with the canonical URL.
+    """
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(StatusCodeConverter, "code")
 
 app_name = "reference"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("<int:code>/", views.code_detail, name="code"),
-    path("api/", api.docs, name="api"),
+    path("<code:code>/", views.code_detail, name="code"),
+    path("api/", views.api_docs, name="api"),
     path("api/openapi.json", api.openapi, name="api-openapi"),
     path("api/codes/", api.codes, name="api-codes"),
-    path("api/codes/<str:code>/", api.code, name="api-code"),
-    path("try/<str:code>/", tryit.try_code, name="try"),
+    path("api/codes/<code:code>/", api.code, name="api-code"),
+    # Anything else there is not a code, and the API says so in JSON.
+    path("api/codes/<str:segment>/", api.not_a_code),
+    path("try/<code:code>/", tryit.try_code, name="try"),
+    path("try/<str:segment>/", tryit.not_a_code),
 ]

@@ -6,99 +6,31 @@ GETs with 304, and its rendering is cached under a key that includes that
 version: an editor's save is visible on the very next request.
 """
 
-import gzip
-import hashlib
-import re
+import json
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import condition, require_safe
-from django.views.decorators.vary import vary_on_headers
 
-from . import catalogue, search
-from .models import CLASSES
+from . import api, catalogue, search
+from .conditional import (
+    cache_control_public,
+    finish,
+    is_editor,
+    no_store,
+    public,
+    render_page,
+    wants_partial,
+)
+from .models import CLASS_SLUGS, CLASSES
 
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware decides
+__all__ = ["is_editor", "public_page", "render_page"]
 
-
-def is_editor(request: HttpRequest) -> bool:
-    # Only look at the session when there is one, so anonymous pages stay shareable.
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return False
-    return request.user.is_active and request.user.is_staff
-
-
-def _not_conditional(request, code):
-    """Editors' pages, unknown codes and refused queries get no validators (so no 304)."""
-    if is_editor(request) or len(request.GET.get("q", "")) > search.MAX_QUERY_LENGTH:
-        return True
-    return code is not None and code not in catalogue.for_request(request).by_code
-
-
-def _etag(request, code=None):
-    if _not_conditional(request, code):
-        return None
-    variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
-    # Weak: the gzip and identity encodings of a page share it.
-    return f'W/"{catalogue.for_request(request).etag}-{variant}"'
-
-
-def _last_modified(request, code=None):
-    if _not_conditional(request, code):
-        return None
-    return catalogue.for_request(request).last_modified
-
-
-def public_page(view):
-    """GET/HEAD only, conditional on the data, briefly cacheable by anyone.
-
-    CSRF-exempt because it refuses every unsafe method anyway: a POST should
-    learn that with a 405 and its Allow header, not a CSRF 403.
-    """
-    view = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
-    view = vary_on_headers("HX-Request")(view)
-    return csrf_exempt(require_safe(view))
-
-
-def render_page(request, template_name, build_context, *, cache_key):
-    """Render, or reuse the rendering for this data version; editors get a private page.
-
-    ``build_context`` is only called on a cache miss: searching and building links
-    is most of a page's cost.
-    """
-    if is_editor(request):
-        response = render(request, template_name, {**build_context(), "editor": True})
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-    # Absolute links (canonical, curl lines) depend on the host the reader used.
-    parts = f"{request.scheme}://{request.get_host()}|{template_name}|{cache_key}"
-    digest = hashlib.blake2s(parts.encode(), digest_size=16).hexdigest()
-    key = f"page:{catalogue.for_request(request).version}:{digest}"
-    cached = cache.get(key)
-    if cached is None:
-        html = render_to_string(template_name, build_context(), request).encode()
-        # Compressed once here, not by GZipMiddleware on every request. BREACH needs
-        # a secret in the page, and these pages have none (editors bypass this cache).
-        cached = (html, gzip.compress(html, compresslevel=6, mtime=0))
-        cache.set(key, cached, timeout=None)
-    html, compressed = cached
-    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-        response = HttpResponse(compressed)
-        response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(html)
-    patch_vary_headers(response, ["Accept-Encoding"])
-    patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
-    return response
+# Every public page: GET/HEAD, validators from the data, cacheable (reference.conditional).
+public_page = public()
 
 
 def _index_url(params):
@@ -134,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
         query = search.Query()
         context = {"query": query, "error": str(error), "results": [], "chips": _chips(query)}
         return render(request, "reference/index.html", context, status=400)
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = wants_partial(request)
     template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
 
     def build_context():
@@ -149,8 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "giscus": _giscus("Comments & Feedback"),
         }
 
-    key = f"{query.text.lower()}|{query.class_slug}|{'|'.join(query.notes)}"
-    return render_page(request, template_name, build_context, cache_key=key)
+    return render_page(request, template_name, build_context)
 
 
 @public_page
@@ -177,17 +108,62 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
             "giscus": _giscus(f"{entry.code} {entry.phrase}"),
         }
 
-    key = f"{code}|{back.text}|{back.class_slug}"
-    return render_page(request, "reference/code.html", build_context, cache_key=key)
+    return render_page(request, "reference/code.html", build_context)
 
 
-@require_safe
-@never_cache
+@public(validators=None, vary=(), cache=False)
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: 200 when the database answers (else the 503 middleware answers)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _abbreviated_search(request, text, class_slug):
+    """A real search answer, each result cut to three fields for the docs page."""
+    query = search.Query(text=text, class_slug=class_slug)
+    results = search.search(catalogue.for_request(request).codes, query)
+    items = [
+        json.dumps({"code": e.code, "phrase": e.phrase, "class": e.class_slug})[:-1] + ", …}"
+        for e in results
+    ]
+    return (
+        "{\n"
+        f'  "count": {len(results)},\n'
+        f'  "query": {json.dumps({"q": text, "class": class_slug})},\n'
+        '  "results": [\n    ' + ",\n    ".join(items) + "\n  ]\n}"
+    )
+
+
+def _pretty(data):
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@public_page
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The /api/ page: what the API offers, with live examples."""
+    current = catalogue.for_request(request)
+    example = current.by_code.get(404) or (current.codes[0] if current.codes else None)
+    list_url = request.build_absolute_uri(reverse("reference:api-codes"))
+    bad_class = f"“9xx” is not a class of status codes. Valid classes: {', '.join(CLASS_SLUGS)}."
+    context = {
+        "example": example,
+        "example_json": _pretty(api.serialize(example, request)) if example else "",
+        "not_found_json": _pretty(
+            api.error_body(404, "Not Found", api.not_found_message("299"), list_url=list_url)
+        ),
+        "bad_class_json": _pretty(
+            api.error_body(
+                400, "Bad Request", bad_class, parameter="class", valid_classes=CLASS_SLUGS
+            )
+        ),
+        "search_json": _abbreviated_search(request, "timeout", "5xx"),
+        "base": request.build_absolute_uri("/").rstrip("/"),
+        "classes": CLASS_SLUGS,
+        "max_query_length": search.MAX_QUERY_LENGTH,
+        "cache_control": cache_control_public(),
+    }
+    return render(request, "reference/api.html", context)
 
 
 def not_found(request: HttpRequest, exception=None, code: int | None = None) -> HttpResponse:
@@ -196,8 +172,11 @@ def not_found(request: HttpRequest, exception=None, code: int | None = None) -> 
         current = catalogue.for_request(request)
         entry_404 = current.by_code.get(404)
     except DatabaseError:  # the not-found page must render even when the database is down
-        entry_404 = None
+        current = entry_404 = None
     context = {"missing_code": code, "entry_404": entry_404, "query": search.Query()}
     response = render(request, "404.html", context, status=404)
-    patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
-    return response
+    if code is not None:
+        return response  # from a public view, which finishes it
+    if current is None:
+        return no_store(response)
+    return finish(request, response)

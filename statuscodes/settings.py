@@ -61,7 +61,10 @@ MIDDLEWARE = [
     # Above whitenoise, so static files get the header too.
     "reference.middleware.cross_origin_resource_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    # Above compression and CommonMiddleware: a 304 is built from the response as sent.
+    "reference.conditional.NotModifiedMiddleware",
+    # Django's, honouring "gzip;q=0".
+    "reference.conditional.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +155,8 @@ ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
+# Load balancers probe plain HTTP: the health checks answer there too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -198,8 +203,18 @@ GISCUS = {
     "lang": os.environ.get("GISCUS_LANG", "en"),
 }
 
-# Public pages may be cached by browsers and proxies this long, then revalidated.
+# Public responses (pages and API): browsers may keep them this long, then revalidate.
 PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+# Shared caches (a CDN): keep a response this long (s-maxage), serve it stale while
+# fetching a fresh one in the background, and serve it stale when we answer 5xx.
+# A purge is rarely needed: the data version is in the ETag (see the README).
+CDN_S_MAXAGE = int(os.environ.get("CDN_S_MAXAGE", "300"))
+CDN_STALE_WHILE_REVALIDATE = int(os.environ.get("CDN_STALE_WHILE_REVALIDATE", "60"))
+CDN_STALE_IF_ERROR = int(os.environ.get("CDN_STALE_IF_ERROR", "86400"))
+# Rendered pages live this long in the cache (they are also keyed by data version).
+PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "600"))
+# Browsers may reuse an API CORS preflight answer this long.
+CORS_MAX_AGE = 86400
 
 LOGGING = {
     "version": 1,

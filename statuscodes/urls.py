@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from reference import views
 from reference.seo import favicon, robots_txt
-from reference.sitemaps import SITEMAPS
+from reference.sitemaps import SITEMAPS, sitemap_view
 
 admin.site.site_header = "HTTP Status Code Reference — editors"
 admin.site.site_title = "Status code editors"
@@ -14,7 +13,7 @@ admin.site.site_url = "/"
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap_view, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", favicon),

@@ -1,0 +1,252 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Built from the same constants the views use (the class slugs, the method
+list, the Cache-Control value from settings), so it cannot drift from them.
+"""
+
+from .conditional import ALLOW, cache_control_public
+from .models import CLASS_SLUGS
+
+_ERROR_RESPONSE = {"$ref": "#/components/responses/Error"}
+_COMMON_HEADERS = {
+    "ETag": {"$ref": "#/components/headers/ETag"},
+    "Last-Modified": {"$ref": "#/components/headers/LastModified"},
+    "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
+    "Access-Control-Allow-Origin": {"$ref": "#/components/headers/AllowOrigin"},
+}
+_NOT_MODIFIED = {"description": "Not modified since the ETag or date the client sent."}
+_NOT_ALLOWED = {
+    "description": "Any method but GET, HEAD or OPTIONS: the API is read-only.",
+    "headers": {"Allow": {"schema": {"type": "string", "const": ALLOW}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def openapi_document() -> dict:
+    """The document, with Cache-Control as the settings make it."""
+    cache_control = cache_control_public()
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "HTTP Status Code Reference API",
+            "version": "1.0.0",
+            "description": (
+                "Read-only JSON for every HTTP status code in the reference: meaning, use "
+                "cases, an example exchange, headers, related codes and the specification. "
+                "Responses carry an ETag and Last-Modified (answer If-None-Match or "
+                f"If-Modified-Since with 304), `Cache-Control: {cache_control}`, and "
+                "`Access-Control-Allow-Origin: *`. Errors are JSON with `status`, `error` "
+                "and `message`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/codes/": {
+                "get": {
+                    "operationId": "listCodes",
+                    "summary": "Every status code, or those matching a search",
+                    "description": (
+                        "Without parameters: every code in code order. With `q`: the codes "
+                        "matching the text (a code, a reason phrase, a former name or a "
+                        "problem, typos tolerated), best match first, exactly as the site's "
+                        "search ranks them."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "Search text: at most 200 characters after collapsing "
+                                "whitespace; longer is a 400."
+                            ),
+                            "schema": {"type": "string"},
+                            "example": "timeout",
+                        },
+                        {
+                            "name": "class",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "Only codes of this class. Any other non-empty value is a 400 "
+                                "whose body lists the valid classes (the HTML page ignores "
+                                "it with a note instead)."
+                            ),
+                            "schema": {"type": "string", "enum": ["", *CLASS_SLUGS]},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The matching codes, best first.",
+                            "headers": _COMMON_HEADERS,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/CodeList"}
+                                }
+                            },
+                        },
+                        "304": _NOT_MODIFIED,
+                        "400": _ERROR_RESPONSE,
+                        "405": _NOT_ALLOWED,
+                    },
+                }
+            },
+            "/api/codes/{code}/": {
+                "get": {
+                    "operationId": "getCode",
+                    "summary": "One status code, every field",
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 599},
+                            "example": 404,
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The code.",
+                            "headers": _COMMON_HEADERS,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/StatusCode"}
+                                }
+                            },
+                        },
+                        "301": {"description": "A non-canonical spelling (0404): go to /404/."},
+                        "304": _NOT_MODIFIED,
+                        "404": _ERROR_RESPONSE,
+                        "405": _NOT_ALLOWED,
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "StatusCode": {
+                    "type": "object",
+                    "required": [
+                        "code",
+                        "phrase",
+                        "class",
+                        "class_name",
+                        "former_names",
+                        "summary",
+                        "description",
+                        "use_cases",
+                        "example",
+                        "headers",
+                        "related",
+                        "cacheable",
+                        "spec",
+                        "official",
+                        "origin",
+                        "keywords",
+                        "url",
+                        "updated",
+                    ],
+                    "properties": {
+                        "code": {"type": "integer", "minimum": 0, "maximum": 599},
+                        "phrase": {"type": "string", "description": "Reason phrase, as IANA."},
+                        "class": {"type": "string", "enum": CLASS_SLUGS},
+                        "class_name": {"type": "string", "example": "Client Error"},
+                        "former_names": {"type": "array", "items": {"type": "string"}},
+                        "summary": {"type": "string"},
+                        "description": {
+                            "type": "string",
+                            "description": "Plain text; blank lines separate paragraphs.",
+                        },
+                        "use_cases": {"type": "array", "items": {"type": "string"}},
+                        "example": {
+                            "type": "object",
+                            "properties": {
+                                "request": {"type": "string", "description": "Raw HTTP."},
+                                "response": {"type": "string", "description": "Raw HTTP."},
+                            },
+                        },
+                        "headers": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "why": {"type": "string"},
+                                },
+                            },
+                        },
+                        "related": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "code": {"type": "integer"},
+                                    "url": {"type": "string", "format": "uri"},
+                                },
+                            },
+                        },
+                        "cacheable": {
+                            "type": "boolean",
+                            "description": "Heuristically cacheable (RFC 9110 §15.1).",
+                        },
+                        "spec": {
+                            "type": "object",
+                            "properties": {
+                                "title": {"type": "string"},
+                                "url": {"type": "string", "description": "May be empty."},
+                            },
+                        },
+                        "official": {"type": "boolean", "description": "Registered with IANA."},
+                        "origin": {
+                            "type": "string",
+                            "description": "Who uses an unofficial code; empty for official ones.",
+                        },
+                        "keywords": {"type": "array", "items": {"type": "string"}},
+                        "url": {"type": "string", "format": "uri", "description": "The page."},
+                        "updated": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                },
+                "CodeList": {
+                    "type": "object",
+                    "required": ["count", "query", "results"],
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "query": {
+                            "type": "object",
+                            "properties": {"q": {"type": "string"}, "class": {"type": "string"}},
+                        },
+                        "results": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/StatusCode"},
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["status", "error", "message"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "parameter": {"type": "string", "description": "The bad parameter."},
+                        "valid_classes": {"type": "array", "items": {"type": "string"}},
+                        "list_url": {"type": "string", "format": "uri"},
+                    },
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "400 for a bad parameter, 404 for an unknown code.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            },
+            "headers": {
+                "ETag": {"schema": {"type": "string"}, "description": "Changes with the data."},
+                "LastModified": {"schema": {"type": "string"}, "description": "Newest edit."},
+                "CacheControl": {"schema": {"type": "string", "const": cache_control}},
+                "AllowOrigin": {"schema": {"type": "string", "const": "*"}},
+            },
+        },
+    }
