@@ -4,10 +4,10 @@ Pages, the JSON API, the sitemap, robots.txt, /healthz and try-it go through
 here. What each piece is, and which part is Django's own:
 
 * ``public`` (a view decorator): 405 with ``Allow`` for every other method
-  (JSON on the API), ``OPTIONS`` answered with ``Allow`` (and CORS preflights
-  on the API), validators (a weak ETag naming the data version and the
-  representation, Last-Modified from the newest edit), ``Cache-Control`` with
-  the CDN directives from settings, ``Vary``, and CORS headers on the API.
+  (JSON on the API), ``OPTIONS`` and CORS preflights answered on the API,
+  validators (a weak ETag naming the data version and the representation,
+  Last-Modified from the newest edit), ``Cache-Control`` with the CDN
+  directives from settings, ``Vary``, and CORS headers on the API.
   Editors' pages are ``private, no-store``; during a database outage (the
   catalogue's ``outage`` flag) nothing carries a validator and nothing may be
   stored, here or in the page cache.
@@ -46,7 +46,9 @@ from django.views.decorators.csrf import csrf_exempt
 from . import catalogue
 
 SAFE_METHODS = ("GET", "HEAD")
-ALLOW = "GET, HEAD, OPTIONS"
+ALLOW = "GET, HEAD"
+# The API also answers OPTIONS: browsers preflight cross-origin revalidations.
+API_ALLOW = "GET, HEAD, OPTIONS"
 # What a page's representation depends on besides the URL.
 PAGE_VARY = ("Accept-Encoding", "HX-Request", "HX-History-Restore-Request")
 # Request headers a cross-origin script may send to the API (revalidation).
@@ -161,15 +163,15 @@ def _not_allowed(request, api):
             status=405,
             content_type="text/plain; charset=utf-8",
         )
-    response["Allow"] = ALLOW
+    response["Allow"] = API_ALLOW if api else ALLOW
     return response
 
 
-def _options(request, api):
+def _options(request):
     response = HttpResponse(b"")  # 200, not 204: CommonMiddleware adds Content-Length
     del response["Content-Type"]
-    response["Allow"] = ALLOW
-    if api and "Access-Control-Request-Method" in request.headers:  # a CORS preflight
+    response["Allow"] = API_ALLOW
+    if "Access-Control-Request-Method" in request.headers:  # a CORS preflight
         response["Access-Control-Allow-Methods"] = "GET, HEAD"
         response["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
         response["Access-Control-Max-Age"] = str(settings.CORS_MAX_AGE)
@@ -177,7 +179,7 @@ def _options(request, api):
 
 
 def public(view=None, *, validators="data", api=False, vary=PAGE_VARY, cache=True):
-    """GET/HEAD (and OPTIONS) on a public URL; 405 with Allow for anything else.
+    """GET/HEAD on a public URL (and OPTIONS on the API); 405 with Allow for anything else.
 
     ``validators``: ``"data"`` (the data version, for anything built from the
     codes), ``"content"`` (a hash of the body, for what does not depend on
@@ -191,8 +193,8 @@ def public(view=None, *, validators="data", api=False, vary=PAGE_VARY, cache=Tru
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method == "OPTIONS":
-            response = _options(request, api)
+        if request.method == "OPTIONS" and api:
+            response = _options(request)
         elif request.method not in SAFE_METHODS:
             response = _not_allowed(request, api)
         else:

@@ -4,7 +4,7 @@ Built from the same constants the views use (the class slugs, the method
 list, the Cache-Control value from settings), so it cannot drift from them.
 """
 
-from .conditional import ALLOW, cache_control_public
+from .conditional import API_ALLOW, cache_control_public
 from .models import CLASS_SLUGS
 
 _ERROR_RESPONSE = {"$ref": "#/components/responses/Error"}
@@ -17,7 +17,7 @@ _COMMON_HEADERS = {
 _NOT_MODIFIED = {"description": "Not modified since the ETag or date the client sent."}
 _NOT_ALLOWED = {
     "description": "Any method but GET, HEAD or OPTIONS: the API is read-only.",
-    "headers": {"Allow": {"schema": {"type": "string", "const": ALLOW}}},
+    "headers": {"Allow": {"schema": {"type": "string", "const": API_ALLOW}}},
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 

@@ -1,13 +1,18 @@
 """Practising what we document: validators, 304s, caching, methods, compression."""
 
+import dataclasses
 import gzip
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.urls import include, path
 
+from reference import catalogue
+from reference.conditional import cache_control_public
 from reference.models import StatusCode
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +26,15 @@ def test_public_pages_carry_validators_and_short_public_caching(client, codes, p
     assert response.status_code == 200
     assert response["ETag"]
     assert response["Last-Modified"]
-    cache_control = response["Cache-Control"]
-    assert "public" in cache_control and "max-age=60" in cache_control
+    assert response["Cache-Control"] == cache_control_public()
+
+
+def test_public_responses_carry_the_cdn_directives_from_settings(client, codes, settings):
+    settings.PAGE_MAX_AGE, settings.CDN_S_MAXAGE = 30, 600
+    settings.CDN_STALE_WHILE_REVALIDATE, settings.CDN_STALE_IF_ERROR = 45, 3600
+    expected = "public, max-age=30, s-maxage=600, stale-while-revalidate=45, stale-if-error=3600"
+    for url in ("/", "/404/", "/api/codes/", "/sitemap.xml", "/robots.txt", "/api/"):
+        assert client.get(url)["Cache-Control"] == expected, url
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -55,12 +67,162 @@ def test_head_answers_like_get_without_a_body(client, codes, path):
     assert head["Content-Type"] == get["Content-Type"]
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace"])
-@pytest.mark.parametrize("path", ["/", "/404/"])
-def test_other_methods_get_405_with_allow(client, codes, method, path):
-    response = getattr(client, method)(path)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize(
+    "path", ["/", "/404/", "/999/", "/api/", "/sitemap.xml", "/robots.txt", "/healthz"]
+)
+def test_other_methods_get_405_with_allow_even_without_a_csrf_token(codes, method, path):
+    response = Client(enforce_csrf_checks=True).generic(method, path, "a=1")
     assert response.status_code == 405
-    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+    assert response["Allow"] == "GET, HEAD"
+    assert not response.content.startswith(b"<?xml")  # OPTIONS /sitemap.xml is not the sitemap
+
+
+# -- RFC 9110 §15.4.5: a 304 is the 200 without its body -------------------
+
+CONDITIONAL = [
+    ("/", {}),
+    ("/?q=gateway", {"HX-Request": "true"}),
+    ("/?q=gateway", {"HX-Request": "true", "HX-History-Restore-Request": "true"}),
+    ("/404/", {}),
+    ("/api/", {}),
+    ("/api/codes/", {}),
+    ("/api/codes/404/", {}),
+    ("/api/openapi.json", {}),
+    ("/sitemap.xml", {}),
+    ("/robots.txt", {}),
+]
+
+
+@pytest.mark.parametrize("encoding", ["gzip, br", "identity", "gzip;q=0"])
+@pytest.mark.parametrize(("path", "headers"), CONDITIONAL)
+def test_a_304_repeats_the_200s_validators_caching_and_vary(client, codes, path, headers, encoding):
+    headers = {**headers, "Accept-Encoding": encoding}
+    first = client.get(path, headers=headers)
+    assert first.status_code == 200
+    assert first["ETag"].startswith('W/"'), "weak: both encodings share it"
+    again = client.get(path, headers={**headers, "If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    for header in ("ETag", "Cache-Control", "Vary", "Last-Modified"):
+        assert again.get(header) == first.get(header), header
+    assert not again.has_header("Content-Length"), "RFC 9110 §8.6"
+    assert not again.has_header("Content-Type")
+
+
+def test_the_api_304_keeps_cors_so_a_script_can_read_it(client, codes):
+    first = client.get("/api/codes/", headers={"Accept-Encoding": "gzip"})
+    again = client.get("/api/codes/", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert again["Cross-Origin-Resource-Policy"] == "cross-origin"
+
+
+def test_sitemap_answers_if_modified_since(client, codes):
+    first = client.get("/sitemap.xml")
+    assert first["Last-Modified"]
+    since = client.get("/sitemap.xml", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "encoding", ["gzip;q=0", "gzip; q=0.0, identity", "*;q=0, identity", "br", "", "x;q=1"]
+)
+@pytest.mark.parametrize("path", ["/", "/api/codes/", "/api/"])
+def test_refused_gzip_is_not_sent(client, codes, path, encoding):
+    response = client.get(path, headers={"Accept-Encoding": encoding})
+    assert not response.has_header("Content-Encoding")
+    assert "Accept-Encoding" in response["Vary"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "GZIP;q=0.5", "deflate, gzip;q=1.0", "*"])
+def test_accepted_gzip_is_sent(client, codes, encoding):
+    response = client.get("/", headers={"Accept-Encoding": encoding})
+    assert response["Content-Encoding"] == "gzip"
+
+
+def test_history_restore_gets_the_full_page_under_its_own_vary_key(client, codes):
+    partial = client.get("/?q=gone", headers={"HX-Request": "true"})
+    restore = client.get(
+        "/?q=gone", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    full = client.get("/?q=gone")
+    assert "<html" not in partial.content.decode()
+    assert restore.content == full.content
+    assert restore["ETag"] == full["ETag"] != partial["ETag"]
+    vary = {v.strip() for v in restore["Vary"].split(",")}
+    assert {"HX-Request", "HX-History-Restore-Request", "Accept-Encoding"} <= vary
+
+
+def test_api_answers_a_cors_preflight_for_revalidation(client, codes):
+    response = client.options(
+        "/api/codes/404/",
+        headers={
+            "Origin": "https://elsewhere.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response["Access-Control-Allow-Methods"]
+    allowed = {h.strip().lower() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert {"if-none-match", "if-modified-since"} <= allowed
+    assert int(response["Access-Control-Max-Age"]) > 0
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_healthz_is_exempt_from_the_https_redirect(client, codes, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/").status_code == 301
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health["Cache-Control"] == "no-store"
+
+
+# -- The page cache ---------------------------------------------------------
+
+
+def test_page_cache_keeps_the_query_exactly_as_typed(client, codes):
+    assert 'value="GaTeWaY"' in client.get("/?q=GaTeWaY").content.decode()
+    assert 'value="gateway"' in client.get("/?q=gateway").content.decode()
+
+
+def test_page_cache_keys_do_not_collide_on_separators(client, codes):
+    one = client.get("/", {"q": "a|5xx", "class": ""}).content
+    two = client.get("/", {"q": "a", "class": "5xx|"}).content
+    assert one != two
+
+
+def test_page_cache_entries_expire(client, codes, settings):
+    settings.PAGE_CACHE_TIMEOUT = 123
+    client.get("/?q=expiry")
+    # LocMemCache keeps each key's expiry time beside it.
+    expiries = list(cache._expire_info.values())
+    assert expiries and all(e is not None for e in expiries)
+
+
+# -- A database outage: the last data, served but not kept ------------------
+
+
+@pytest.fixture
+def outage(monkeypatch):
+    real = catalogue.current
+    monkeypatch.setattr(catalogue, "current", lambda: dataclasses.replace(real(), outage=True))
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/?q=gone", "/404/", "/api/", "/api/codes/", "/api/codes/404/", "/sitemap.xml"]
+)
+def test_during_an_outage_nothing_carries_a_validator_or_is_stored(client, codes, outage, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert not response.has_header("ETag")
+    assert not response.has_header("Last-Modified")
+    assert response["Cache-Control"] == "no-store"
+    again = client.get(path, headers={"If-None-Match": "*", "If-Modified-Since": "Fri, 1 Jan 2100"})
+    assert again.status_code == 200
+    assert not [key for key in cache._cache if "page:" in key]
 
 
 def test_not_found_is_a_real_page_with_status_404(client, codes):
@@ -107,8 +269,10 @@ def test_static_files_are_immutable_and_precompressed(client):
 
 
 @pytest.mark.parametrize("path", PUBLIC + ["/999/", "/?class=9xx"])
-def test_public_pages_run_at_most_two_queries(client, codes, path, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):  # cold: data version + all codes
+def test_public_pages_run_a_constant_number_of_queries(
+    client, codes, path, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):  # cold: data version, codes, meanings, vendors
         client.get(path)
     with django_assert_max_num_queries(1):  # warm: the data version only
         client.get(path)
@@ -130,7 +294,7 @@ def test_query_count_does_not_grow_with_the_number_of_codes(
             official=False,
             origin="test",
         )
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(4):
         client.get("/")
 
 

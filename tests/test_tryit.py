@@ -65,7 +65,10 @@ def test_redirects_point_at_the_codes_own_page_on_this_site(client, codes):
     ):
         response = client.get(f"/try/{code}/")
         assert response.status_code == code
-        assert response["Location"] == f"/{code}/"
+        if code == 304:  # not a redirect: a 304 has no Location
+            assert not response.has_header("Location")
+        else:
+            assert response["Location"] == f"/{code}/"
 
 
 def test_following_a_redirect_lands_on_the_reference_page(client, codes):
