@@ -116,8 +116,9 @@ def accepts_gzip(request: HttpRequest) -> bool:
 
 def cache_control_public() -> str:
     """What browsers, proxies and CDNs may do with a public response (settings, README)."""
+    # No "public": it only matters for responses to requests with Authorization.
     return (
-        f"public, max-age={settings.PAGE_MAX_AGE}, s-maxage={settings.CDN_S_MAXAGE}, "
+        f"max-age={settings.PAGE_MAX_AGE}, s-maxage={settings.CDN_S_MAXAGE}, "
         f"stale-while-revalidate={settings.CDN_STALE_WHILE_REVALIDATE}, "
         f"stale-if-error={settings.CDN_STALE_IF_ERROR}"
     )

