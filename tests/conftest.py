@@ -16,6 +16,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """{% static %} without a manifest, so the suite runs before collectstatic.
+
+    The hashed, compressed files of production are checked against a real
+    server in tests/test_checkers.py.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def fresh_caches():
     cache.clear()
     catalogue._current = None

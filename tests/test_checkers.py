@@ -151,6 +151,17 @@ def _static_url(base):
     return base + html[start + 6 : html.index('"', start + 6)]
 
 
+def test_static_files_are_hashed_immutable_and_precompressed(server):
+    url = _static_url(server)
+    assert "/static/reference/site." in url and url.endswith(".css")
+    assert url != server + "/static/reference/site.css"  # hashed by the manifest storage
+    for encoding in ("br", "gzip"):
+        request = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert "immutable" in response.headers["Cache-Control"]
+            assert response.headers["Content-Encoding"] == encoding
+
+
 # -- REDbot ----------------------------------------------------------------
 
 HX = ["HX-Request: true"]

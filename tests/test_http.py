@@ -2,10 +2,8 @@
 
 import dataclasses
 import gzip
-from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -255,17 +253,6 @@ def test_html_is_compressed_when_the_client_accepts_it(client, codes):
     assert "Accept-Encoding" in compressed["Vary"]
     assert gzip.decompress(compressed.content) == plain.content
     assert len(compressed.content) < len(plain.content) / 3
-
-
-def test_static_files_are_immutable_and_precompressed(client):
-    url = staticfiles_storage.url("reference/site.css")
-    assert url != "/static/reference/site.css"  # hashed by the manifest storage
-    response = client.get(url, headers={"Accept-Encoding": "br, gzip"})
-    assert response.status_code == 200
-    assert "immutable" in response["Cache-Control"]
-    assert response["Content-Encoding"] in {"br", "gzip"}
-    path = staticfiles_storage.path(staticfiles_storage.stored_name("reference/site.css"))
-    assert Path(path + ".br").stat().st_size and Path(path + ".gz").stat().st_size
 
 
 @pytest.mark.parametrize("path", PUBLIC + ["/999/", "/?class=9xx"])
