@@ -1,16 +1,21 @@
 # The two commands of the README:
 #   make run    set up everything (venv, packages, database, data) and serve http://127.0.0.1:8000
 #   make test   set up everything and run the whole test suite (SQLite, then PostgreSQL)
-# and: make bench (the benchmark), make loadtest (load and faults), make export (curated data back to fixtures/).
+# and: make bench (the benchmark), make cache-memory (page cache growth per worker),
+#      make loadtest (load and faults), make export (curated data back to fixtures/).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench loadtest export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint bench cache-memory loadtest export system-deps clean
 
+# Debian splits `python3 -m venv` into the python3-venv package.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "Installing Debian package: python3-venv"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test,postgres]'
@@ -34,12 +39,15 @@ run: setup
 		$(VENV)/bin/gunicorn --config statuscodes/gunicorn.conf.py
 
 # Debian packages the tests drive for real: Chromium for the browser tests,
-# PostgreSQL for the production database, wrk for the benchmark.
+# PostgreSQL for the production database, wrk for the benchmark, Java for the
+# Nu HTML checker (tests/test_checkers.py), redis-server for scripts/cache_memory.py.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -49,18 +57,23 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
+# Everything, third-party checkers included (they serve their own SQLite copy,
+# so the PostgreSQL run leaves them out).
 test-sqlite: $(STAMP) system-deps
-	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest
 
 test-postgres: $(STAMP) system-deps
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -m "not checkers"
 
 test: lint test-sqlite test-postgres
 
+# About three minutes: wrk -t2 -c32 for 10 s per row.
 bench: setup system-deps
 	$(PY) scripts/bench.py
+
+# About ten minutes on 2 cores: 10,000 unique queries against one worker, LocMem then Redis.
+cache-memory: setup system-deps
+	$(PY) scripts/cache_memory.py
 
 # About 2.5 minutes: load, a worker killed, PostgreSQL stopped and restarted, giscus absent.
 loadtest: setup system-deps
