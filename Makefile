@@ -34,12 +34,14 @@ run: setup
 		$(VENV)/bin/gunicorn --config statuscodes/gunicorn.conf.py
 
 # Debian packages the tests drive for real: Chromium for the browser tests,
-# PostgreSQL for the production database, wrk for the benchmark.
+# PostgreSQL for the production database, wrk for the benchmark, Node.js to
+# parse and run the Express snippets.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
