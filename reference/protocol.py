@@ -31,6 +31,11 @@ def has_content(code, method="GET"):
     return not (method == "CONNECT" and 200 <= code < 300)
 
 
+# Where RFC 9110 says a response with the code has no content.
+NO_CONTENT_SOURCES = {204: "RFC 9110 §15.3.5", 205: "RFC 9110 §15.3.6", 304: "RFC 9110 §15.4.5"}
+INTERIM_SOURCE = "RFC 9110 §15.2"
+
+
 def is_final(code):
     """A final response (2xx-5xx): the only kind a WSGI view can return (PEP 3333)."""
     return 200 <= code <= 599
@@ -54,6 +59,16 @@ class HeaderRule:
     level: str  # the RFC's word: "MUST", "SHOULD" or "MAY"
     why: str
     source: str  # "RFC 9110 §15.5.2"
+
+    @property
+    def url(self):
+        return source_url(self.source)
+
+
+def source_url(source):
+    """The RFC Editor's link for "RFC 9110 §15.5.2"."""
+    number, _, section = source.removeprefix("RFC ").partition(" §")
+    return f"https://www.rfc-editor.org/rfc/rfc{number}#section-{section}"
 
 
 def _upgrade(source):
@@ -94,7 +109,7 @@ HEADER_RULES = {
             "Location",
             EXAMPLE_LOCATION,
             "MAY",
-            "the resource that was created (without it, the target URI is)",
+            "the resource that was created; without it, the target URI is",
             "RFC 9110 §15.3.2",
         )
     ],
@@ -103,7 +118,7 @@ HEADER_RULES = {
             "Content-Range",
             f"bytes 0-499/{EXAMPLE_LENGTH}",
             "MUST",
-            "which part of the representation the content is (single part)",
+            "which part of the representation the content is",
             "RFC 9110 §15.3.7",
         )
     ],
@@ -116,7 +131,7 @@ HEADER_RULES = {
             "ETag",
             '"v1"',
             "MUST",
-            "the validator a 200 would have carried (as for Cache-Control, Vary, …)",
+            "the validator a 200 would have carried; so too Cache-Control, Vary, Expires",
             "RFC 9110 §15.4.5",
         )
     ],
@@ -136,7 +151,7 @@ HEADER_RULES = {
             "Allow",
             "POST",  # the example refuses GET; see required_headers()
             "MUST",
-            "the methods the resource does support",
+            "the methods the resource supports: never the refused one (here GET)",
             "RFC 9110 §15.5.6",
         )
     ],
@@ -206,6 +221,28 @@ def required_headers(code, method="GET", *, content_length=None):
             value = f"bytes 0-{content_length - 1}/{content_length}"
         pairs.append((rule.name, value))
     return pairs
+
+
+def facts(code):
+    """What HTTP says about ``code``, as plain data for the code page and the API."""
+    no_content_source = INTERIM_SOURCE if 100 <= code < 200 else NO_CONTENT_SOURCES.get(code)
+    return {
+        "final": is_final(code),
+        "content": has_content(code),
+        "no_content_source": no_content_source,
+        "no_content_source_url": source_url(no_content_source) if no_content_source else None,
+        "required_headers": [
+            {
+                "name": rule.name,
+                "example": rule.example,
+                "level": rule.level,
+                "why": rule.why,
+                "source": rule.source,
+                "url": rule.url,
+            }
+            for rule in header_rules(code)
+        ],
+    }
 
 
 # -- Interim (1xx) responses -------------------------------------------------

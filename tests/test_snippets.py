@@ -420,8 +420,8 @@ process.stdout.write(JSON.stringify(results));
 NODE = shutil.which("node")
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed: run make system-deps")
 def test_express_snippets_parse_and_send_any_phrase_intact(codes, tmp_path):
+    assert NODE, "Node.js is missing: `make system-deps` installs Debian's nodejs"
     cases = list(hostile_entries(codes))
     sources = [by_slug(entry)["express"].code for entry, _ in cases]
     script = tmp_path / "all.js"

@@ -2,7 +2,7 @@
 
 from django import template
 
-from reference import snippets, tryit
+from reference import protocol, snippets, tryit
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def snippets_for(entry):
 def try_it_for(entry):
     """What ``/try/<code>/`` answers to a GET: content or none, header fields."""
     return tryit.describe(entry)
+
+
+@register.simple_tag
+def protocol_facts(entry):
+    """What HTTP says about ``entry.code``: content or none, the header fields it needs."""
+    return protocol.facts(entry.code)
