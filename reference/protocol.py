@@ -4,8 +4,7 @@ Which responses carry no content, which header fields a code needs (with an
 example value), why an interim (1xx) code cannot be a WSGI view's answer, and
 what a reason phrase may contain on the wire. Try-it, the snippets, the pages
 and the API all read these; none of them keeps a copy. Sources: RFC 9110
-(HTTP Semantics), RFC 9112 (HTTP/1.1), RFC 6585 (428, 429, 431, 511) and
-RFC 8297 (103).
+(HTTP Semantics), RFC 9112 (HTTP/1.1), RFC 6585 (429) and RFC 8297 (103).
 """
 
 import re
@@ -89,9 +88,13 @@ def _upgrade(source):
 _LOCATION = HeaderRule(
     "Location", EXAMPLE_LOCATION, "SHOULD", "where the client goes next", "RFC 9110 §10.2.2"
 )
-_RETRY_AFTER = HeaderRule(
-    "Retry-After", "60", "MAY", "how many seconds to wait before trying again", "RFC 9110 §10.2.3"
-)
+
+
+def _retry_after(source):
+    return HeaderRule(
+        "Retry-After", "60", "MAY", "how many seconds to wait before trying again", source
+    )
+
 
 HEADER_RULES = {
     101: _upgrade("RFC 9110 §15.2.2"),
@@ -183,8 +186,8 @@ HEADER_RULES = {
         )
     ],
     426: _upgrade("RFC 9110 §15.5.22"),
-    429: [_RETRY_AFTER],
-    503: [_RETRY_AFTER],
+    429: [_retry_after("RFC 6585 §4")],
+    503: [_retry_after("RFC 9110 §15.6.4")],
 }
 
 
