@@ -40,7 +40,8 @@ run: setup
 
 # Debian packages the tests drive for real: Chromium for the browser tests,
 # PostgreSQL for the production database, wrk for the benchmark, Java for the
-# Nu HTML checker (tests/test_checkers.py), redis-server for scripts/cache_memory.py.
+# Nu HTML checker (tests/test_checkers.py), redis-server for scripts/cache_memory.py,
+# Node.js to parse and run the Express snippets.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -48,6 +49,7 @@ system-deps:
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -1,13 +1,21 @@
 """How to send a status code from Django, Flask, FastAPI, Express and Go.
 
-Every snippet is derived from the code alone, so it is right for every entry:
+Every snippet is derived from the code and the facts in ``protocol`` (content
+or none, the header fields the code needs), so it is right for every entry:
 Python constants come from ``http.HTTPStatus`` at run time (never invented),
 Go constants from the table below (copied from Go's net/http status.go), and
-a code without a constant is written as its integer.
+a code without a constant is written as its integer. The one piece of editor
+text, the name in the response body, enters the code only as a string literal
+escaped by that language's own rules.
 """
 
+import json
 from dataclasses import dataclass
 from http import HTTPStatus
+from wsgiref.util import is_hop_by_hop
+
+from . import protocol
+from .protocol import EXAMPLE_LOCATION
 
 # Go's net/http Status* constants (src/net/http/status.go). 306 is reserved
 # there as "_" and has no name; nginx/Cloudflare codes have none either.
@@ -76,10 +84,6 @@ GO_CONSTANTS = {
     511: "StatusNetworkAuthenticationRequired",
 }
 
-# Responses that must not carry content (RFC 9110 §15.3.5, §15.3.6, §15.4.5).
-NO_CONTENT = {204, 205, 304}
-EXAMPLE_LOCATION = "/new-place/"
-
 
 def python_constant(code):
     """``HTTPStatus.NOT_FOUND``, or None when this Python's HTTPStatus lacks the code."""
@@ -95,22 +99,6 @@ def go_constant(code):
     return f"http.{name}" if name else None
 
 
-def example_headers(code):
-    """Headers a response with this code must (or in practice should) carry."""
-    headers = []
-    if 300 <= code < 400 and code != 304:
-        headers.append(("Location", EXAMPLE_LOCATION))
-    headers += {
-        401: [("WWW-Authenticate", 'Basic realm="example"')],
-        405: [("Allow", "GET, HEAD")],
-        407: [("Proxy-Authenticate", 'Basic realm="example"')],
-        416: [("Content-Range", "bytes */1000")],
-        429: [("Retry-After", "60")],
-        503: [("Retry-After", "60")],
-    }.get(code, [])
-    return headers
-
-
 @dataclass
 class Snippet:
     slug: str  # for the element id: snippet-<slug>
@@ -121,8 +109,84 @@ class Snippet:
     note: str = ""
 
 
+# -- String literals -------------------------------------------------------
+# A phrase written in the admin must stay one string in every language: quotes,
+# backslashes, backticks, ${, line breaks and unicode are escaped, never pasted.
+
+
+def py_str(value):
+    """A Python string literal for ``value``: repr(), in double quotes where it can be."""
+    literal = repr(value)
+    if literal.startswith("'") and '"' not in value:
+        # repr() picks single quotes only when the value has no ' either, so the
+        # escaped text between them is valid between double quotes too.
+        literal = f'"{literal[1:-1]}"'
+    return literal
+
+
+def js_str(value):
+    """A JavaScript string literal: JSON's escaping, which JavaScript shares (ES2019)."""
+    return json.dumps(value)
+
+
+_GO_ESCAPES = {
+    "\a": r"\a",
+    "\b": r"\b",
+    "\f": r"\f",
+    "\n": r"\n",
+    "\r": r"\r",
+    "\t": r"\t",
+    "\v": r"\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
+
+
+def go_str(value):
+    """A Go interpreted string literal, escaped as Go's strconv.Quote does.
+
+    Never a raw `...` string: Go raw strings have no escapes, so a backtick in
+    the value would end one and the rest would be code.
+    """
+    out = []
+    for char in value:
+        point = ord(char)
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif 0xD800 <= point <= 0xDFFF:
+            out.append(r"\ufffd")  # a lone surrogate has no UTF-8; Go writes U+FFFD too
+        elif char.isprintable():
+            out.append(char)
+        elif point < 0x80:
+            out.append(f"\\x{point:02x}")  # \x is one byte: only for ASCII
+        elif point <= 0xFFFF:
+            out.append(f"\\u{point:04x}")
+        else:
+            out.append(f"\\U{point:08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _message(entry):
-    return f"{entry.code} {entry.phrase}".replace('"', "'")
+    """The body's text: the name developers know (418 I'm a teapot), not "(Unused)"."""
+    return f"{entry.code} {entry.display_name}"
+
+
+def _wsgi_headers(code):
+    """The code's header fields a WSGI app can send, and comments for those it cannot.
+
+    PEP 3333 forbids hop-by-hop fields (Connection, Upgrade, Proxy-Authenticate,
+    …) in a WSGI response: wsgiref refuses them and Gunicorn drops them.
+    """
+    pairs = protocol.required_headers(code)
+    sendable = [(name, value) for name, value in pairs if not is_hop_by_hop(name)]
+    dropped = [f"{name}: {value}" for name, value in pairs if is_hop_by_hop(name)]
+    comments = []
+    if dropped:
+        comments = [
+            f"{' and '.join(dropped)}: hop-by-hop, which the WSGI server drops;",
+            "only the server or a proxy in front of it can send it.",
+        ]
+    return sendable, comments
 
 
 # -- Python ----------------------------------------------------------------
@@ -136,78 +200,76 @@ def _py_import(code, *names):
     lines = []
     if python_constant(code):
         lines += ["from http import HTTPStatus", ""]  # the standard library, then the rest
-    return lines + [name for name in names if name]
+    return lines + list(names)
+
+
+def _py_dict(pairs):
+    return "{" + ", ".join(f"{py_str(key)}: {py_str(value)}" for key, value in pairs) + "}"
+
+
+def _py_detail(entry):
+    return _py_dict([("detail", _message(entry))])
 
 
 def _django(entry):
     code, status = entry.code, _py_status(entry.code)
-    headers = [h for h in example_headers(code) if h[0] != "Location"]
+    headers, comments = _wsgi_headers(code)
     if code == 304:
-        body = ["    return HttpResponseNotModified()"]
         imports = ["from django.http import HttpResponseNotModified"]
-        code_text = "\n".join(imports + ["", "", "def view(request):", *body])
-        return code_text
-    if code in (301, 302, 307, 308):
+        make = "HttpResponseNotModified()"
+    elif code == 405:
+        # The class sets Allow from its list.
+        headers = [(name, value) for name, value in headers if name != "Allow"]
+        allowed = ", ".join(py_str(method) for method in protocol.allowed_methods("GET"))
+        imports = ["from django.http import HttpResponseNotAllowed"]
+        make = f"HttpResponseNotAllowed([{allowed}])"
+    elif code in (301, 302, 307, 308):
+        headers = [(name, value) for name, value in headers if name != "Location"]
         cls = "HttpResponsePermanentRedirect" if code in (301, 308) else "HttpResponseRedirect"
         keep = ", preserve_request=True" if code in (307, 308) else ""
-        lines = [f"from django.http import {cls}", "", "", "def view(request):"]
-        lines.append(f'    return {cls}("{EXAMPLE_LOCATION}"{keep})')
-        return "\n".join(lines)
-    imports = _py_import(code)
-    if code in NO_CONTENT:
-        imports.append("from django.http import HttpResponse")
+        imports = [f"from django.http import {cls}"]
+        make = f"{cls}({py_str(EXAMPLE_LOCATION)}{keep})"
+    elif not protocol.has_content(code):
+        imports = _py_import(code, "from django.http import HttpResponse")
         make = f"HttpResponse(status={status})"
     else:
-        imports.append("from django.http import JsonResponse")
-        make = f'JsonResponse({{"detail": "{_message(entry)}"}}, status={status})'
+        imports = _py_import(code, "from django.http import JsonResponse")
+        make = f"JsonResponse({_py_detail(entry)}, status={status})"
     lines = [*imports, "", "", "def view(request):"]
-    if 300 <= code < 400:
-        headers = example_headers(code)
+    lines += [f"    # {comment}" for comment in comments]
     if headers:
         lines.append(f"    response = {make}")
-        lines += [f'    response["{name}"] = {_py_str(value)}' for name, value in headers]
+        lines += [f"    response[{py_str(name)}] = {py_str(value)}" for name, value in headers]
         lines.append("    return response")
     else:
         lines.append(f"    return {make}")
     return "\n".join(lines)
 
 
-def _py_str(value):
-    return f"'{value}'" if '"' in value else f'"{value}"'
-
-
-def _py_headers(code):
-    headers = example_headers(code)
-    if not headers:
-        return ""
-    return "{" + ", ".join(f'"{name}": {_py_str(value)}' for name, value in headers) + "}"
-
-
 def _flask(entry):
     code, status = entry.code, _py_status(entry.code)
-    imports = _py_import(code)
-    imports.append("from flask import Flask")
-    headers = _py_headers(code)
-    body = '""' if code in NO_CONTENT else f'{{"detail": "{_message(entry)}"}}'
-    result = f"{body}, {status}" + (f", {headers}" if headers else "")
-    lines = [*imports, "", "app = Flask(__name__)", "", "", '@app.route("/example")']
-    lines += ["def example():", f"    return {result}"]
+    headers, comments = _wsgi_headers(code)
+    body = _py_detail(entry) if protocol.has_content(code) else '""'
+    result = f"{body}, {status}" + (f", {_py_dict(headers)}" if headers else "")
+    lines = [*_py_import(code, "from flask import Flask"), "", "app = Flask(__name__)", "", ""]
+    lines += ['@app.route("/example")', "def example():"]
+    lines += [f"    # {comment}" for comment in comments]
+    lines.append(f"    return {result}")
     return "\n".join(lines)
 
 
 def _fastapi(entry):
     code, status = entry.code, _py_status(entry.code)
-    headers = _py_headers(code)
-    extra = f", headers={headers}" if headers else ""
-    imports = _py_import(code)
-    if code in NO_CONTENT:
-        imports.append("from fastapi import FastAPI, Response")
-        make = f"Response(status_code={status}{extra})"
+    headers = protocol.required_headers(code)
+    extra = f", headers={_py_dict(headers)}" if headers else ""
+    if protocol.has_content(code):
+        imports = _py_import(
+            code, "from fastapi import FastAPI", "from fastapi.responses import JSONResponse"
+        )
+        make = f"JSONResponse({_py_detail(entry)}, status_code={status}{extra})"
     else:
-        imports.append("from fastapi import FastAPI")
-        imports.append("from fastapi.responses import JSONResponse")
-        content = f'{{"detail": "{_message(entry)}"}}'
-        make = f"JSONResponse({content}, status_code={status}{extra})"
+        imports = _py_import(code, "from fastapi import FastAPI, Response")
+        make = f"Response(status_code={status}{extra})"
     lines = [*imports, "", "app = FastAPI()", "", "", '@app.get("/example")']
     lines += ["def example():", f"    return {make}"]
     return "\n".join(lines)
@@ -216,27 +278,22 @@ def _fastapi(entry):
 # -- Express ---------------------------------------------------------------
 
 
-def _js_str(value):
-    return "'" + value.replace("'", "\\'") + "'"
-
-
 def _express(entry):
     code = entry.code
-    lines = ["app.get('/example', (req, res) => {"]
-    if 300 <= code < 400 and code != 304:
-        lines.append(f"  res.redirect({code}, '{EXAMPLE_LOCATION}');")
+    headers = protocol.required_headers(code)
+    lines = [f"app.get({js_str('/example')}, (req, res) => {{"]
+    if code != 304 and any(name == "Location" for name, _ in headers) and code >= 300:
+        lines.append(f"  res.redirect({code}, {js_str(EXAMPLE_LOCATION)});")
     else:
-        lines += [
-            f"  res.set({_js_str(name)}, {_js_str(value)});"
-            for name, value in example_headers(code)
-        ]
+        lines += [f"  res.set({js_str(name)}, {js_str(value)});" for name, value in headers]
         if code in (204, 304):
             lines.append(f"  res.sendStatus({code});")
-        elif code == 205:
-            # Express 4's send() strips the body of 204 and 304 only: end() sends none.
-            lines.append("  res.status(205).end();")
+        elif not protocol.has_content(code):
+            # Express's send() strips the body of 204 and 304 only: end() sends none.
+            lines.append(f"  res.status({code}).end();")
         else:
-            lines.append(f"  res.status({code}).send({{ detail: {_js_str(_message(entry))} }});")
+            detail = js_str(_message(entry))
+            lines.append(f"  res.status({code}).send({{ detail: {detail} }});")
     lines.append("});")
     return "\n".join(lines)
 
@@ -250,47 +307,33 @@ def _go_status(code):
 
 def _go(entry):
     code, status = entry.code, _go_status(entry.code)
+    headers = protocol.required_headers(code)
     lines = ["func example(w http.ResponseWriter, r *http.Request) {"]
-    if 300 <= code < 400 and code != 304:
-        lines.append(f'\thttp.Redirect(w, r, "{EXAMPLE_LOCATION}", {status})')
+    if code != 304 and any(name == "Location" for name, _ in headers) and code >= 300:
+        lines.append(f"\thttp.Redirect(w, r, {go_str(EXAMPLE_LOCATION)}, {status})")
     else:
-        lines += [
-            f"\tw.Header().Set({_go_str(name)}, {_go_str(value)})"
-            for name, value in example_headers(code)
-        ]
-        if code in NO_CONTENT:
+        lines += [f"\tw.Header().Set({go_str(name)}, {go_str(value)})" for name, value in headers]
+        if protocol.has_content(code):
+            lines.append(
+                f"\tw.Header().Set({go_str('Content-Type')}, {go_str('application/json')})"
+            )
             lines.append(f"\tw.WriteHeader({status})")
+            detail = go_str(_message(entry))
+            lines.append(
+                f"\tjson.NewEncoder(w).Encode(map[string]string{{{go_str('detail')}: {detail}}})"
+            )
         else:
-            lines.append('\tw.Header().Set("Content-Type", "application/json")')
             lines.append(f"\tw.WriteHeader({status})")
-            detail = _message(entry).replace('"', '\\"')
-            lines.append(f'\tfmt.Fprint(w, `{{"detail": "{detail}"}}`)')
     lines.append("}")
     return "\n".join(lines)
 
 
-def _go_str(value):
-    return "`" + value + "`" if '"' in value else f'"{value}"'
-
-
 # -- 1xx: interim responses ------------------------------------------------
-
-WSGI_NOTE = {
-    100: "You never send it yourself: the server (Gunicorn, uWSGI, …) answers "
-    "“Expect: 100-continue” before the body is read. A WSGI view returns exactly "
-    "one final response.",
-    101: "A WSGI view cannot switch protocols: WebSockets need ASGI (Django Channels, "
-    "or Django's async views behind an ASGI server with a WebSocket library).",
-}
-WSGI_DEFAULT = (
-    "A WSGI view returns exactly one final response, so it cannot send an interim "
-    "{code} response; only the server or a proxy in front of it could."
-)
 
 
 def _interim_notes(entry):
     code = entry.code
-    wsgi = WSGI_NOTE.get(code, WSGI_DEFAULT.format(code=code))
+    wsgi = protocol.interim_note(code, entry.display_name)
     if code == 100:
         fastapi = "Uvicorn and Hypercorn send it themselves when the app reads the request body."
         express = (
@@ -310,9 +353,10 @@ def _interim_notes(entry):
         )
     else:
         fastapi = f"A route returns one final response; it cannot send an interim {code}."
+        hints = {name.lower(): value for name, value in protocol.required_headers(103)}
         express = {
             102: "Node's res.writeProcessing() sends one before the final response.",
-            103: "Node's res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }) "
+            103: f"Node's res.writeEarlyHints({{ link: {js_str(hints['link'])} }}) "
             "sends one before the final response (Node 18.11+).",
         }.get(code, f"Neither Express nor Node has an API for an interim {code} response.")
         go = (
@@ -333,10 +377,20 @@ FRAMEWORKS = [
 ]
 
 
+def should_send(entry):
+    """False for a code no server should send: its entry says why, or it is no status (0)."""
+    return not entry.not_sent_reason and 100 <= entry.code <= 599
+
+
 def snippets_for(entry):
-    """One Snippet per framework: code to send ``entry.code``, or a note for 1xx."""
+    """One Snippet per framework: code to send ``entry.code``, or a note for 1xx.
+
+    None at all for a code that should not be sent: the page gives the reason.
+    """
+    if not should_send(entry):
+        return []
     code = entry.code
-    notes = _interim_notes(entry) if code < 200 else {}
+    notes = _interim_notes(entry) if not protocol.is_final(code) else {}
     result = []
     for slug, framework, language, build in FRAMEWORKS:
         if language == "python":

@@ -3,55 +3,30 @@
 Any method is answered (the endpoint changes nothing, so it is exempt from
 CSRF), nothing is slow, and nothing is stored: ``Cache-Control: no-store``.
 A WSGI application sends exactly one final response, so an interim (1xx) code
-cannot be sent from here; those answer 200 with the reason instead.
+cannot be sent from here; those answer 200 with the reason instead. What each
+code needs (content or none, its header fields) comes from ``protocol``.
 """
+
+from wsgiref.util import is_hop_by_hop
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import catalogue
+from . import catalogue, protocol
 from .conditional import json_error, no_store
 
-# Headers that the status code requires, or that make it meaningful.
-REQUIRED_HEADERS = {
-    401: {"WWW-Authenticate": 'Basic realm="try-it"'},
-    # Every method gets the 405 here, so the resource allows none (RFC 9110 §10.2.1).
-    405: {"Allow": ""},
-    416: {"Content-Range": "bytes */0"},
-    429: {"Retry-After": "60"},
-    503: {"Retry-After": "60"},
-}
-NO_CONTENT = {204, 205, 304}
-# A 407 needs Proxy-Authenticate, but WSGI treats it as hop-by-hop (RFC 2616's
-# list): gunicorn drops it and wsgiref refuses the response. Say so instead.
-PROXY_AUTH_NOTE = (
-    "A real proxy sends “Proxy-Authenticate: Basic realm=…” with a 407. WSGI servers "
-    "treat that header as hop-by-hop and drop it, so this try-it response cannot carry it."
+# A WSGI server will not pass a hop-by-hop field (Proxy-Authenticate for 407,
+# Upgrade for 426, Connection: close for 408): PEP 3333 forbids them, wsgiref
+# refuses the response and Gunicorn drops them. Say so instead.
+HOP_BY_HOP_NOTE = (
+    "A real server sends “{fields}” with a {code}. WSGI servers treat {them} as "
+    "hop-by-hop and drop {them}, so this try-it response cannot carry {them}."
 )
-
-INTERIM_REASONS = {
-    100: (
-        "100 Continue is an interim response: the server itself sends it when a request "
-        "carries “Expect: 100-continue”, before the application reads the body. "
-        "A web application cannot send it as its answer; this one is a plain 200."
-    ),
-    101: (
-        "101 Switching Protocols hands the connection over to another protocol "
-        "(such as WebSocket) after an Upgrade request. A WSGI application returns one "
-        "HTTP response and cannot take over the connection."
-    ),
-}
-INTERIM_DEFAULT = (
-    "{code} {phrase} is an interim (1xx) response, sent before the final one. "
-    "A WSGI application returns exactly one final response, so it cannot send it; "
-    "this answer is a plain 200 instead."
+NO_STATUS = (
+    "0 is not a status code a server can send: clients report it when no response "
+    "arrived at all. This answer is a plain 200 instead."
 )
-
-
-def _reason(phrase):
-    # The status line must be Latin-1; our phrases are ASCII, but never fail on it.
-    return phrase.encode("ascii", "ignore").decode() or None
 
 
 def _finish(response):
@@ -77,21 +52,61 @@ def try_code(request, code: int):
         return not_a_code(request, request.path.rstrip("/").rsplit("/", 1)[-1])
     page_url = request.build_absolute_uri(entry.get_absolute_url())
     body = {"code": entry.code, "phrase": entry.phrase, "url": page_url}
-    if entry.code < 200:
-        reason = INTERIM_REASONS.get(entry.code) or INTERIM_DEFAULT.format(
-            code=entry.code, phrase=entry.phrase
-        )
-        response = JsonResponse({**body, "sent": 200, "explanation": reason})
-    elif entry.code in NO_CONTENT:
-        response = HttpResponse(status=entry.code, reason=_reason(entry.phrase))
-        del response["Content-Type"]
+    if entry.not_sent_reason:
+        body["not_sent_reason"] = entry.not_sent_reason  # served anyway, but said so
+    if not protocol.is_final(entry.code):
+        if entry.code < 100:
+            explanation = NO_STATUS
+        else:
+            explanation = protocol.interim_note(entry.code, entry.display_name)
+            explanation += " This answer is a plain 200 instead."
+        return _finish(JsonResponse({**body, "sent": 200, "explanation": explanation}))
+    dropped = [
+        f"{name}: {value}"
+        for name, value in protocol.required_headers(entry.code, request.method)
+        if is_hop_by_hop(name)
+    ]
+    if dropped:
+        them = "it" if len(dropped) == 1 else "them"
+        fields = "” and “".join(dropped)
+        body["note"] = HOP_BY_HOP_NOTE.format(fields=fields, code=entry.code, them=them)
+    reason = protocol.wire_reason(entry.display_name)
+    if protocol.has_content(entry.code):
+        response = JsonResponse(body, status=entry.code, reason=reason)
     else:
-        if entry.code == 407:
-            body["note"] = PROXY_AUTH_NOTE
-        response = JsonResponse(body, status=entry.code, reason=_reason(entry.phrase))
-    if 300 <= entry.code < 400 and entry.code != 304:  # a 304 is not a redirect
-        # Always our own page for the code: a relative URL cannot leave the site.
-        response["Location"] = entry.get_absolute_url()
-    for name, value in REQUIRED_HEADERS.get(entry.code, {}).items():
-        response[name] = value
+        response = HttpResponse(status=entry.code, reason=reason)
+        del response["Content-Type"]
+    for name, value in _headers(entry, request.method, len(response.content)):
+        if not is_hop_by_hop(name):
+            response[name] = value
     return _finish(response)
+
+
+def _headers(entry, method, content_length):
+    """The header fields ``entry.code`` needs, fitting this request and this content.
+
+    A 405's Allow leaves out the method it refused, a 206's Content-Range covers
+    the content sent, and a Location is the code's own page on this site.
+    """
+    pairs = protocol.required_headers(entry.code, method, content_length=content_length)
+    # Always our own page for the code: a relative URL cannot leave the site.
+    return [
+        (name, entry.get_absolute_url() if name == "Location" else value) for name, value in pairs
+    ]
+
+
+def describe(entry):
+    """What try-it answers to a GET for ``entry``, for the code page to tell the reader."""
+    pairs = _headers(entry, "GET", None)
+    return {
+        "final": protocol.is_final(entry.code),
+        "has_content": protocol.has_content(entry.code),
+        # A 206's Content-Range depends on the content sent: name it, no value.
+        "headers": [
+            (name, None if entry.code == 206 and name == "Content-Range" else value)
+            for name, value in pairs
+            if not is_hop_by_hop(name)
+        ],
+        "dropped": [name for name, _ in pairs if is_hop_by_hop(name)],
+        "allow_after_post": ", ".join(protocol.allowed_methods("POST")),
+    }

@@ -11,8 +11,12 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from gunicorn.http.wsgi import STATUS_RE
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+from reference.models import StatusCode
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +302,21 @@ def test_api_and_try_it_never_fail_whatever_they_are_sent(client, codes, q, cls,
     if tried.status_code >= 500:
         assert segment == str(tried.status_code)
     assert_script_escaped(tried)
+
+
+@fuzz
+@given(phrase=HOSTILE_TEXT, code=st.sampled_from([418, 204, 405, 301, 101]))
+@example(phrase="I'm\r\na teapot", code=418)
+@example(phrase="\r\nSet-Cookie: pwned=1", code=204)
+def test_any_editor_phrase_keeps_try_it_and_the_code_page_working(client, codes, phrase, code):
+    StatusCode.objects.filter(code=code).update(
+        common_name=phrase[:100], not_sent_reason="", updated=timezone.now()
+    )
+    tried = client.get(f"/try/{code}/")
+    assert tried.status_code == (200 if code < 200 else code)
+    # Gunicorn refuses a status line with a line break (the 500 this used to be).
+    assert STATUS_RE.fullmatch(f"{tried.status_code} {tried.reason_phrase}")
+    assert "Set-Cookie" not in tried
+    page = client.get(f"/{code}/")
+    assert page.status_code == 200
+    assert_script_escaped(page)

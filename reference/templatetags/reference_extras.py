@@ -2,7 +2,7 @@
 
 from django import template
 
-from reference import snippets
+from reference import protocol, snippets, tryit
 
 register = template.Library()
 
@@ -11,3 +11,15 @@ register = template.Library()
 def snippets_for(entry):
     """The per-framework snippets (or 1xx notes) for ``entry``."""
     return snippets.snippets_for(entry)
+
+
+@register.simple_tag
+def try_it_for(entry):
+    """What ``/try/<code>/`` answers to a GET: content or none, header fields."""
+    return tryit.describe(entry)
+
+
+@register.simple_tag
+def protocol_facts(entry):
+    """What HTTP says about ``entry.code``: content or none, the header fields it needs."""
+    return protocol.facts(entry.code)
