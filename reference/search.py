@@ -53,8 +53,7 @@ MEMO_LIMIT = 4096  # per-word results kept per index
 
 # Words that say nothing about which code is meant. "not", "no" and "too" stay:
 # "not found", "no content", "too many requests".
-NOISE = frozenset(
-    """
+_NOISE_WORDS = """
     a an the is are was were be been being am it its this that these those there here
     i me my mine we our us you your he she they them their
     of to in on at by for from with into onto about as than then so and or but if
@@ -63,8 +62,8 @@ NOISE = frozenset(
     error errors status statuses code codes http response responses message
     get gets got getting keep keeps keeping say says said saying show shows showing
     return returns returned returning happen happens happened happening
-    """.split()
-)
+"""
+NOISE = frozenset(_NOISE_WORDS.split())
 
 _english = snowballstemmer.stemmer("english")
 _stems = {}  # word → stem, shared by every index: the vocabulary barely changes
