@@ -294,9 +294,11 @@ class Index:
         for "timeout", "log in" for "login", "web socket" for "websocket".
         """
         found = {token: dict(self.matches(token)) for token in tokens}
+        whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
         for first, second in neighbours:
             joined = _stem(first) + _stem(second)
             if joined in self.postings:
+                whole.add(joined)
                 for token in (first, second):
                     if token in found:
                         found[token][joined] = self.idf[joined]
@@ -333,7 +335,7 @@ class Index:
         for number, count in hits.items():
             i, weight, stems = self.elements[number]
             if count == len(stems):
-                if weight >= MEANING_NAME and len(stems) >= len(tokens):
+                if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
                     named.add(i)
                 value = COVERED * weight * sum(covering[stem] for stem in stems)
                 bonus[i] = max(bonus.get(i, 0), value)
