@@ -16,6 +16,8 @@ a few dictionary look-ups per word, and one fuzzy pass per unknown word over
 the vocabulary, whatever the number of codes.
 """
 
+import heapq
+import itertools
 import math
 import re
 import unicodedata
@@ -39,7 +41,7 @@ SUMMARY = HEADER = 3
 BODY = 1
 # How a query word matched a word of the data.
 WHOLE, PREFIX_MIN, PREFIX_MAX, FUZZY, INSIDE = 1.0, 0.3, 0.7, 0.6, 0.15
-FUZZY_CUTOFF = 80  # rapidfuzz ratio: "recieved", "forbiden", "gatway" pass; noise does not
+FUZZY_CUTOFF = 80  # rapidfuzz ratio: "forbiden", "gatway", "teapott" pass; noise does not
 # A curated phrase or keyword the query covers entirely counts this much again.
 COVERED = 1.0
 # Codes named in the query, and code prefixes ("40" → 400–409), outrank any text.
@@ -50,6 +52,9 @@ EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 UNOFFICIAL = 0.6
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 MEMO_LIMIT = 4096  # per-word results kept per index
+PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
+# A pasted paragraph is not a search: its rarest words are enough to rank by.
+MAX_WORDS = 12
 
 # Words that say nothing about which code is meant. "not", "no" and "too" stay:
 # "not found", "no content", "too many requests".
@@ -236,6 +241,14 @@ class Index:
         self.vendor = dict(vendor)
         self.surface = surface
         self.words = sorted(surface)
+        # Typos are looked for among the words of names and keywords only (a
+        # fifth of the vocabulary): a typo matching body text would rank low anyway.
+        named = sorted(
+            (w for w, stem in surface.items() if max(postings[stem].values()) >= KEYWORD),
+            key=lambda word: (len(word), word),
+        )
+        self.fuzzy_words = named
+        self.fuzzy_starts = [bisect_left(named, n, key=len) for n in range(MAX_QUERY_LENGTH + 2)]
         # All words in one string, so that finding a word inside other words is one
         # C-level scan rather than a Python loop over the vocabulary.
         self.blob = "\n".join(self.words)
@@ -247,32 +260,43 @@ class Index:
         self.memo = {}
 
     def matches(self, token):
-        """{stem: how well token matched it} for one query word, best kind kept."""
-        found = self.memo.get(token)
-        if found is not None:
-            return found
+        """How one query word matches: ({stem: value}, {entry position: best value}).
+
+        Kept per word, so the next keystroke of live search only works out the
+        word being typed.
+        """
+        memo = self.memo.get(token)
+        if memo is not None:
+            return memo
         found = {}
         stem = _stem(token)
-        if stem in self.postings:
+        known = stem in self.postings
+        if known:
             found[stem] = WHOLE
         if len(token) >= 2:
             start = bisect_left(self.words, token)
             end = bisect_left(self.words, token + "\x7f", start)
-            for word in self.words[start:end]:
+            # The shortest completions: the words most likely being typed.
+            for word in heapq.nsmallest(PREFIX_LIMIT, self.words[start:end], key=len):
                 other = self.surface[word]
                 if other != stem:
                     share = len(token) / len(word)
                     kind = PREFIX_MIN + (PREFIX_MAX - PREFIX_MIN) * share
                     found[other] = max(found.get(other, 0), kind)
-        if len(token) >= 3:
-            for hit in re.finditer(re.escape(token), self.blob):
+        if not found and len(token) >= 4:
+            hits = re.finditer(re.escape(token), self.blob)
+            for hit in itertools.islice(hits, PREFIX_LIMIT):
                 number = bisect_right(self.starts, hit.start()) - 1
-                if self.starts[number] != hit.start():
-                    other = self.surface[self.words[number]]
-                    found.setdefault(other, INSIDE)
-        if stem not in self.postings and len(token) >= 4:
+                found.setdefault(self.surface[self.words[number]], INSIDE)
+        if not known and len(token) >= 4:
+            # fuzz.ratio >= 80 needs lengths within a factor of 1.5 of each other.
+            shortest = math.ceil(len(token) / 1.5)
+            longest = min(math.floor(len(token) * 1.5), MAX_QUERY_LENGTH)
+            candidates = self.fuzzy_words[
+                self.fuzzy_starts[shortest] : self.fuzzy_starts[longest + 1]
+            ]
             for word, ratio, _ in process.extract(
-                token, self.words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+                token, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
             ):
                 other = self.surface[word]
                 found[other] = max(found.get(other, 0), FUZZY * ratio / 100)
@@ -282,10 +306,15 @@ class Index:
             other: kind * min(self.idf[other], ceiling or self.idf[other])
             for other, kind in found.items()
         }
+        best = {}
+        for other, value in found.items():
+            for i, weight in self.postings[other].items():
+                if weight * value > best.get(i, 0):
+                    best[i] = weight * value
         if len(self.memo) >= MEMO_LIMIT:
             self.memo.clear()
-        self.memo[token] = found
-        return found
+        memo = self.memo[token] = (found, best)
+        return memo
 
     def score_words(self, tokens, neighbours=()):
         """{entry position: relevance}, with the share of the query's weight matched.
@@ -293,32 +322,31 @@ class Index:
         ``neighbours`` are adjacent pairs of query words: "timed out" also looks
         for "timeout", "log in" for "login", "web socket" for "websocket".
         """
-        found = {token: dict(self.matches(token)) for token in tokens}
+        joins = defaultdict(dict)
         whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
         for first, second in neighbours:
             joined = _stem(first) + _stem(second)
             if joined in self.postings:
                 whole.add(joined)
                 for token in (first, second):
-                    if token in found:
-                        found[token][joined] = self.idf[joined]
+                    joins[token][joined] = self.idf[joined]
         scores = defaultdict(float)
         matched = defaultdict(float)
         covering = {}  # stem → best idf-weighted match, for phrases and keywords
         weights = []
         for token in tokens:
-            best = {}
-            for stem, value in found[token].items():
+            found, best = self.matches(token)
+            if token in joins:
+                found, best = {**found, **joins[token]}, dict(best)
+                for joined, value in joins[token].items():
+                    for i, weight in self.postings[joined].items():
+                        if weight * value > best.get(i, 0):
+                            best[i] = weight * value
+            for stem, value in found.items():
                 if value > covering.get(stem, 0):
                     covering[stem] = value
-                for i, weight in self.postings[stem].items():
-                    if weight * value > best.get(i, 0):
-                        best[i] = weight * value
             # A rare word missing costs more than a common one ("page", "request").
-            stem = _stem(token)
-            weight = self.idf.get(stem) or max(
-                (self.idf[s] for s in found[token]), default=self.rarest
-            )
+            weight = self.idf.get(_stem(token)) or max(found.values(), default=self.rarest)
             weights.append(weight)
             for i, value in best.items():
                 scores[i] += value
@@ -376,6 +404,10 @@ class Index:
         meaningful = list(dict.fromkeys(w for w in words if w not in NOISE))
         if not meaningful and not exact and not prefixes and not zero:
             meaningful = list(dict.fromkeys(words))  # only noise: search for it anyway
+        if len(meaningful) > MAX_WORDS:
+            rarest = sorted(meaningful, key=lambda w: -self.idf.get(_stem(w), self.rarest))
+            kept = set(rarest[:MAX_WORDS])
+            meaningful = [word for word in meaningful if word in kept]
         if not meaningful and not exact and not prefixes:
             if asked or (query.text and not tokens):
                 return []  # "0" without a "no status" page, or only punctuation
