@@ -1,23 +1,114 @@
 """Turning the reader's query parameters into clean values, and ranking codes.
 
-The whole data set is small (under a hundred codes) and already in memory
-(see catalogue.py), so ranking happens in Python where typo tolerance is easy.
+Ranking is by relevance, not by requiring every word: developers type symptoms
+("token expired", "server down") as often as names. Each word of the query is
+weighed by the field it is found in (reason phrase and names over curated
+keywords over body text), by how it matched (whole word over prefix over a
+word inside another word, typos last) and by how rare it is (IDF, so "request"
+counts little and "teapot" a lot). A curated phrase or keyword that the query
+covers entirely counts again, strongly: that is how editors add synonyms.
+Noise words ("error", "status", "http", "my") are dropped, and a code number in
+the query dominates everything else.
+
+Everything that depends only on the data (vocabulary, stems, postings, IDF) is
+built once per catalogue (data version) into an ``Index``; a query then costs
+a few dictionary look-ups per word, and one fuzzy pass per unknown word over
+the vocabulary, whatever the number of codes.
 """
 
+import heapq
+import itertools
+import math
 import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from .models import CLASS_SLUGS
 
 MAX_QUERY_LENGTH = 200
 
-# Ranking, per the reader's expectation: the code they typed, then codes whose
-# reason phrase says it, then former names and curated keywords, then body text.
-EXACT_CODE, CODE_PREFIX, PHRASE, NAMES, BODY, FUZZY = 1000, 300, 100, 50, 10, 5
-FUZZY_CUTOFF = 80  # rapidfuzz ratio: "recieved", "unauthorised", "gatway" pass; noise does not
-CLASS_TOKEN = re.compile(r"^([1-5])xx$")
+# Field weights: what the reader expects to rank first. A vendor's name is a
+# code's surname ("nginx" finds nginx's own codes before codes mentioning nginx).
+NAME = VENDOR = 10
+MEANING_NAME = 8
+KEYWORD = MEANING_VENDOR = 6
+SUMMARY = HEADER = 3
+BODY = 1
+# How a query word matched a word of the data.
+WHOLE, PREFIX_MIN, PREFIX_MAX, FUZZY, INSIDE = 1.0, 0.3, 0.7, 0.6, 0.15
+FUZZY_CUTOFF = 80  # rapidfuzz ratio: "forbiden", "gatway", "teapott" pass; noise does not
+# A curated phrase or keyword the query covers entirely counts this much again.
+COVERED = 1.0
+# Codes named in the query, and code prefixes ("40" → 400–409), outrank any text.
+EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
+# Vendor-specific codes (Cloudflare's 521 "Web Server Is Down") give way to the
+# registered code for a generic symptom ("server down" → 503), unless the query
+# names the vendor.
+UNOFFICIAL = 0.6
+CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
+MEMO_LIMIT = 4096  # per-word results kept per index
+PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
+# A pasted paragraph is not a search: its rarest words are enough to rank by.
+MAX_WORDS = 12
+
+# Words that say nothing about which code is meant. "not", "no" and "too" stay:
+# "not found", "no content", "too many requests".
+_NOISE_WORDS = """
+    a an the is are was were be been being am it its this that these those there here
+    i me my mine we our us you your he she they them their
+    of to in on at by for from with into onto about as than then so and or but if
+    do does did doing done can could would should will shall may might must
+    what when why how which who whom where whenever while
+    error errors status statuses code codes http response responses message
+    get gets got getting keep keeps keeping say says said saying show shows showing
+    return returns returned returning happen happens happened happening
+"""
+NOISE = frozenset(_NOISE_WORDS.split())
+
+_english = snowballstemmer.stemmer("english")
+_stems = {}  # word → stem, shared by every index: the vocabulary barely changes
+_BRITISH_ISE = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$")
+_BRITISH_OUR = re.compile(r"(?<=[a-z]{3})our$")
+
+
+def _stem(word):
+    stem = _stems.get(word)
+    if stem is None:
+        if len(_stems) > 200_000:  # bounded: queries bring words of their own
+            _stems.clear()
+        # One spelling for both sides: unauthorised/unauthorized, behaviour/behavior.
+        spelled = _BRITISH_OUR.sub("or", _BRITISH_ISE.sub(r"iz\1", word))
+        stem = _english.stemWord(spelled) if word.isalpha() else word
+        # expiry → "expiri", expired → "expir": the same word to a reader.
+        if len(stem) > 4 and stem.endswith("i"):
+            stem = stem[:-1]
+        _stems[word] = stem
+    return stem
+
+
+def _fold(text):
+    """Lowercase, accents and apostrophes gone: "I'm" is "im", "Café" is "cafe"."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return re.sub(r"['’`]", "", text)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_COMPOUND = re.compile(r"[a-z0-9]+(?:[-_/.+][a-z0-9]+)+")
+
+
+def _words(text):
+    return _WORD.findall(_fold(text))
+
+
+def _compounds(text):
+    # "Time-out" is also "timeout", client_max_body_size also "clientmaxbodysize".
+    return [re.sub(r"[^a-z0-9]", "", found) for found in _COMPOUND.findall(_fold(text))]
 
 
 class QueryTooLong(ValueError):
@@ -63,72 +154,312 @@ def parse(params):
     return query
 
 
-def _fold(text):
-    # "Time-out" should match "timeout", and "Non-Authoritative" still "authoritative".
-    text = text.lower()
-    return f"{text} {text.replace('-', '')}"
+def _fields(entry):
+    """(weight, text, whole) for everything searchable about one code.
+
+    ``whole`` marks names and keywords: a query that covers one of them
+    entirely counts it as a phrase match. The code's own vendor comes as
+    ``VENDOR`` itself: the query then names the vendor of an unofficial code.
+    """
+    names = [entry.phrase, *entry.former_name_list]
+    if entry.common_name:
+        names.append(entry.common_name)
+    yield from ((NAME, name, True) for name in names)
+    yield from ((KEYWORD, keyword, True) for keyword in entry.keyword_list)
+    if entry.vendor is not None:
+        yield VENDOR, entry.vendor.name, VENDOR
+    if entry.origin:
+        yield VENDOR, entry.origin, VENDOR
+    yield SUMMARY, entry.summary, False
+    for name, why in entry.header_list:
+        yield HEADER, name, True
+        yield BODY, why, False
+    yield BODY, entry.description, False
+    yield BODY, entry.use_cases, False
+    yield BODY, entry.browser_behaviour, False
+    yield BODY, entry.not_sent_reason, False
+    for meaning in entry.meanings.all():  # prefetched by the catalogue: no query
+        yield MEANING_NAME, meaning.phrase, True
+        yield MEANING_VENDOR, meaning.used_by, True
+        if meaning.vendor is not None:
+            yield MEANING_VENDOR, meaning.vendor.name, True
+        yield BODY, meaning.description, False
+        yield BODY, meaning.when, False
 
 
-def _haystacks(entry):
-    cached = getattr(entry, "_haystacks", None)
-    if cached is None:
-        phrase = _fold(entry.phrase)
-        names = _fold(" ".join([entry.former_names, entry.keywords]))
-        body = _fold(" ".join([entry.summary, entry.description, entry.use_cases]))
-        words = set(re.findall(r"[a-z0-9']+", f"{phrase} {names}"))
-        # "notfound" or "toomanyrequests" typed without spaces still finds the phrase.
-        words |= {re.sub(r"[^a-z0-9]", "", name.lower()) for name in entry.phrase_and_names}
-        cached = entry._haystacks = (phrase, names, body, words)
-    return cached
+class Index:
+    """Everything search needs from one data version, computed once."""
 
+    def __init__(self, codes):
+        self.codes = codes  # the catalogue's list: its identity is the data version
+        self.entries = list(codes)
+        self.position = {entry.code: i for i, entry in enumerate(self.entries)}
+        postings = defaultdict(dict)  # stem → {entry position: best field weight}
+        self.elements = []  # (entry position, weight, stems): names and keywords
+        by_stem = defaultdict(list)  # stem → element numbers
+        vendor = defaultdict(set)  # stem → positions of unofficial codes by that vendor
+        surface = {}  # word as written → stem
 
-def _score_word(token, entry):
-    phrase, names, body, words = _haystacks(entry)
-    pattern = re.compile(r"\b" + re.escape(token))
-    if pattern.search(phrase):
-        return PHRASE
-    if pattern.search(names):
-        return NAMES
-    if pattern.search(body):
-        return BODY
-    if len(token) >= 4:
-        match = process.extractOne(token, words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        if match:
-            return FUZZY
-    return 0
+        def add(i, weight, word):
+            stem = surface[word] = _stem(word)
+            if postings[stem].get(i, 0) < weight:
+                postings[stem][i] = weight
+            return stem
 
+        for i, entry in enumerate(self.entries):
+            for weight, text, whole in _fields(entry):
+                if not text:
+                    continue
+                words = _words(text)
+                stems = [add(i, weight, word) for word in words]
+                for word in _compounds(text):
+                    add(i, weight, word)
+                if not whole:
+                    continue
+                if whole is VENDOR and not entry.official:
+                    for stem in stems:
+                        vendor[stem].add(i)
+                meaningful = [s for w, s in zip(words, stems, strict=True) if w not in NOISE]
+                alternatives = [meaningful or stems]
+                if len(words) > 1:
+                    # "notfound", "toomanyrequests": a name typed without spaces.
+                    alternatives.append([add(i, weight, "".join(words))])
+                for element in alternatives:
+                    number = len(self.elements)
+                    self.elements.append((i, weight, frozenset(element)))
+                    for stem in set(element):
+                        by_stem[stem].append(number)
 
-def _score(tokens, entry):
-    total = 0
-    code = str(entry.code)
-    for token in tokens:
-        if token.isdigit():
-            if code == token:
-                score = EXACT_CODE
-            elif code.startswith(token):
-                score = CODE_PREFIX
+        total = len(self.entries)
+        self.idf = {
+            stem: math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
+            for stem, found in postings.items()
+        }
+        self.rarest = max(self.idf.values(), default=1.0)
+        self.postings = dict(postings)
+        self.by_stem = dict(by_stem)
+        self.vendor = dict(vendor)
+        self.surface = surface
+        self.words = sorted(surface)
+        # Typos are looked for among the words of names and keywords only (a
+        # fifth of the vocabulary): a typo matching body text would rank low anyway.
+        named = sorted(
+            (w for w, stem in surface.items() if max(postings[stem].values()) >= KEYWORD),
+            key=lambda word: (len(word), word),
+        )
+        self.fuzzy_words = named
+        self.fuzzy_starts = [bisect_left(named, n, key=len) for n in range(MAX_QUERY_LENGTH + 2)]
+        # All words in one string, so that finding a word inside other words is one
+        # C-level scan rather than a Python loop over the vocabulary.
+        self.blob = "\n".join(self.words)
+        self.starts = []
+        offset = 0
+        for word in self.words:
+            self.starts.append(offset)
+            offset += len(word) + 1
+        self.memo = {}
+
+    def matches(self, token):
+        """How one query word matches: ({stem: value}, {entry position: best value}).
+
+        Kept per word, so the next keystroke of live search only works out the
+        word being typed.
+        """
+        memo = self.memo.get(token)
+        if memo is not None:
+            return memo
+        found = {}
+        stem = _stem(token)
+        known = stem in self.postings
+        if known:
+            found[stem] = WHOLE
+        if len(token) >= 2:
+            start = bisect_left(self.words, token)
+            end = bisect_left(self.words, token + "\x7f", start)
+            # The shortest completions: the words most likely being typed.
+            for word in heapq.nsmallest(PREFIX_LIMIT, self.words[start:end], key=len):
+                other = self.surface[word]
+                if other != stem:
+                    share = len(token) / len(word)
+                    kind = PREFIX_MIN + (PREFIX_MAX - PREFIX_MIN) * share
+                    found[other] = max(found.get(other, 0), kind)
+        if not found and len(token) >= 4:
+            hits = re.finditer(re.escape(token), self.blob)
+            for hit in itertools.islice(hits, PREFIX_LIMIT):
+                number = bisect_right(self.starts, hit.start()) - 1
+                found.setdefault(self.surface[self.words[number]], INSIDE)
+        if not known and len(token) >= 4:
+            # fuzz.ratio >= 80 needs lengths within a factor of 1.5 of each other.
+            shortest = math.ceil(len(token) / 1.5)
+            longest = min(math.floor(len(token) * 1.5), MAX_QUERY_LENGTH)
+            candidates = self.fuzzy_words[
+                self.fuzzy_starts[shortest] : self.fuzzy_starts[longest + 1]
+            ]
+            for word, ratio, _ in process.extract(
+                token, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+            ):
+                other = self.surface[word]
+                found[other] = max(found.get(other, 0), FUZZY * ratio / 100)
+        # A word found inside another word never counts more than the word itself.
+        ceiling = self.idf.get(stem)
+        found = {
+            other: kind * min(self.idf[other], ceiling or self.idf[other])
+            for other, kind in found.items()
+        }
+        best = {}
+        for other, value in found.items():
+            for i, weight in self.postings[other].items():
+                if weight * value > best.get(i, 0):
+                    best[i] = weight * value
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        memo = self.memo[token] = (found, best)
+        return memo
+
+    def score_words(self, tokens, neighbours=()):
+        """{entry position: relevance}, with the share of the query's weight matched.
+
+        ``neighbours`` are adjacent pairs of query words: "timed out" also looks
+        for "timeout", "log in" for "login", "web socket" for "websocket".
+        """
+        joins = defaultdict(dict)
+        whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
+        for first, second in neighbours:
+            joined = _stem(first) + _stem(second)
+            if joined in self.postings:
+                whole.add(joined)
+                for token in (first, second):
+                    joins[token][joined] = self.idf[joined]
+        scores = defaultdict(float)
+        matched = defaultdict(float)
+        covering = {}  # stem → best idf-weighted match, for phrases and keywords
+        weights = []
+        for token in tokens:
+            found, best = self.matches(token)
+            if token in joins:
+                found, best = {**found, **joins[token]}, dict(best)
+                for joined, value in joins[token].items():
+                    for i, weight in self.postings[joined].items():
+                        if weight * value > best.get(i, 0):
+                            best[i] = weight * value
+            for stem, value in found.items():
+                if value > covering.get(stem, 0):
+                    covering[stem] = value
+            # A rare word missing costs more than a common one ("page", "request").
+            weight = self.idf.get(_stem(token)) or max(found.values(), default=self.rarest)
+            weights.append(weight)
+            for i, value in best.items():
+                scores[i] += value
+                matched[i] += weight
+        total = sum(weights) or 1
+        matched = {i: value / total for i, value in matched.items()}
+        # Names and keywords the query covers entirely: curated synonyms count strongly.
+        hits = defaultdict(int)
+        for stem in covering:
+            for number in self.by_stem.get(stem, ()):
+                hits[number] += 1
+        bonus = {}
+        named = set()  # unofficial codes the query names: by vendor, or by their very name
+        for number, count in hits.items():
+            i, weight, stems = self.elements[number]
+            if count == len(stems):
+                if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
+                    named.add(i)
+                value = COVERED * weight * sum(covering[stem] for stem in stems)
+                bonus[i] = max(bonus.get(i, 0), value)
+        for i, value in bonus.items():
+            scores[i] += value
+        # Vendor-specific codes give way unless the query names them or their vendor.
+        for stem in covering:
+            named |= self.vendor.get(stem, set())
+        for i in scores:
+            if not self.entries[i].official and i not in named:
+                scores[i] *= UNOFFICIAL
+        return scores, matched
+
+    def search(self, query):
+        classes = {query.class_slug[0]} if query.class_slug else set()
+        tokens = _words(query.text)
+        exact, prefixes, words, asked, zero = [], [], [], False, False
+        for token in tokens:
+            if CLASS_TOKEN.match(token):
+                classes.add(token[0])
+                continue
+            asked = True
+            if token.isdigit() and len(token) <= 3:
+                number = int(token)  # "000" is 0, the "no status" page
+                if number in self.position:
+                    exact.append(self.position[number])
+                elif len(token) <= 2 and number:
+                    prefixes.append(token)
+                elif number:
+                    words.append(token)  # "443", "599": mentioned in the text
+                else:
+                    zero = True  # asked for the "no status" page, which this data lacks
             else:
-                score = 0
-        elif CLASS_TOKEN.match(token):
-            score = CODE_PREFIX if code[0] == token[0] else 0
+                words.append(token)
+        allowed = range(len(self.entries))
+        if classes:
+            allowed = {i for i in allowed if str(self.entries[i].code)[0] in classes}
+        meaningful = list(dict.fromkeys(w for w in words if w not in NOISE))
+        if not meaningful and not exact and not prefixes and not zero:
+            meaningful = list(dict.fromkeys(words))  # only noise: search for it anyway
+        if len(meaningful) > MAX_WORDS:
+            rarest = sorted(meaningful, key=lambda w: -self.idf.get(_stem(w), self.rarest))
+            kept = set(rarest[:MAX_WORDS])
+            meaningful = [word for word in meaningful if word in kept]
+        if not meaningful and not exact and not prefixes:
+            if asked or (query.text and not tokens):
+                return []  # "0" without a "no status" page, or only punctuation
+            return [self.entries[i] for i in allowed]  # empty, or only classes
+
+        wanted = len(exact) + len(prefixes)
+        share = 1.0
+        if meaningful:
+            tokens = _words(query.text)
+            pairs = [
+                pair
+                for pair in zip(tokens, tokens[1:], strict=False)
+                if pair[0] in meaningful or pair[1] in meaningful
+            ]
+            scores, matched = self.score_words(meaningful, pairs)
+            # The words count as much together as one code number does.
+            share = 1 / (wanted + 1)
         else:
-            score = _score_word(token, entry)
-            # At an equal word match, registered codes come before unofficial ones.
-            if score and not entry.official:
-                score -= 1
-        if not score:
-            return 0
-        total += score
-    return total
+            scores, matched = {}, {}
+        scores = defaultdict(float, scores)
+        matched = defaultdict(float, {i: value * share for i, value in matched.items()})
+        for i in exact:
+            scores[i] += EXACT_CODE
+            matched[i] += share
+        for prefix in prefixes:
+            for i, entry in enumerate(self.entries):
+                if str(entry.code).startswith(prefix):
+                    scores[i] += CODE_PREFIX
+                    matched[i] += share
+        ranked = []
+        for i, score in scores.items():
+            if i in allowed and score > 0:
+                # More of the query's words matched ranks higher.
+                score *= matched[i]
+                entry = self.entries[i]
+                ranked.append((-round(score, 6), not entry.official, entry.code, entry))
+        ranked.sort(key=lambda row: row[:3])
+        return [row[3] for row in ranked]
+
+
+_last = None
+
+
+def index_for(codes):
+    """The index for this list of codes, built once per catalogue (data version)."""
+    global _last
+    index = _last
+    if index is None or index.codes is not codes:
+        index = _last = Index(codes)
+    return index
 
 
 def search(codes, query):
     """The codes matching ``query``, best first (code order for an empty query)."""
-    if query.class_slug:
-        codes = [entry for entry in codes if entry.class_slug == query.class_slug]
-    tokens = query.text.lower().split()
-    if not tokens:
-        return list(codes)
-    scored = [(score, entry) for entry in codes if (score := _score(tokens, entry))]
-    scored.sort(key=lambda pair: (-pair[0], pair[1].code))
-    return [entry for _, entry in scored]
+    return index_for(codes).search(query)

@@ -1,10 +1,16 @@
 """Search semantics and ranking, on the real data set."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from reference import catalogue, search
+from reference.models import Meaning, StatusCode, Vendor
 
 pytestmark = pytest.mark.django_db
+
+EVAL = json.loads((Path(__file__).parent / "data" / "search_eval.json").read_text())
 
 
 def find(text, class_slug=""):
@@ -31,6 +37,19 @@ def find(text, class_slug=""):
         ("websocket", 101),
         ("legal", 451),
         ("server error", 500),
+        # Symptoms rather than names (issue 14).
+        ("status code 429", 429),  # noise words do not sink a query
+        ("error 404", 404),  # a code number dominates
+        ("http 500 error", 500),
+        ("login required", 401),  # not 407 "Proxy Authentication Required"
+        ("redirect after post", 303),  # a curated multi-word keyword, not 307's phrase
+        ("server down", 503),  # not 206/416 ("download"), nor Cloudflare's 521
+        ("token expired", 401),  # the keyword "expired token", in any order
+        ("token expires", 401),  # stems: expires, expired, expiry
+        ("expiry of the token", 401),
+        ("log in", 401),  # "login"
+        ("enhance your calm", 420),  # an unofficial code by its very name
+        ("page expired", 419),
     ],
 )
 def test_the_expected_code_ranks_first(codes, text, first):
@@ -44,15 +63,36 @@ def test_a_number_matches_codes_exactly_or_by_prefix(codes):
     assert len(find("5")) == codes.filter(code__gte=500).count()
 
 
+def test_a_number_that_is_not_a_code_is_searched_as_text(codes):
+    assert find("443")[0] == 497  # "HTTP Request Sent to HTTPS Port"
+
+
 def test_class_token_means_the_class(codes):
     assert find("4xx") == list(
         codes.filter(code__gte=400, code__lt=500).values_list("code", flat=True)
     )
 
 
-def test_every_word_must_match(codes):
+def test_class_token_filters_the_words_beside_it(codes):
+    results = find("5xx timeout")
+    assert results[0] == 504 and all(500 <= code < 600 for code in results)
+
+
+def test_more_matched_words_rank_higher_but_one_is_enough(codes):
     both = find("gateway timeout")
-    assert 504 in both and 502 not in both
+    assert both[0] == 504
+    assert 502 in both and 408 in both  # one word each, ranked below
+    assert both.index(504) < both.index(502) and both.index(504) < both.index(408)
+
+
+def test_words_typed_apart_find_the_word_joined(codes):
+    assert set(find("timed out")[:2]) == {408, 504}  # "Request Timeout", "Gateway Time-out"
+    assert find("web socket")[0] == 101
+
+
+def test_only_noise_words_are_still_searched(codes):
+    assert find("error")  # while the reader is still typing
+    assert find("error")[0] in {400, 500}
 
 
 def test_exact_code_beats_text_that_mentions_it(codes):
@@ -63,6 +103,114 @@ def test_phrase_beats_keyword_beats_body(codes):
     results = find("redirect")
     assert results.index(307) < results.index(301)  # phrase "Temporary Redirect" vs keyword
     assert results.index(301) < results.index(201)  # keyword vs body text
+
+
+def test_whole_word_beats_prefix_beats_word_inside_another(codes):
+    results = find("down")
+    assert results[0] == 503  # the keyword "down"
+    assert results.index(503) < results.index(206)  # "download": a prefix
+    assert results.index(503) < results.index(416)
+    typing = find("forbid")  # a prefix still finds the word being typed
+    assert typing[0] == 403
+
+
+def test_a_prefix_finds_what_is_being_typed(codes):
+    assert find("too many req")[0] == 429
+    assert find("redir")[0] in {301, 302, 303, 307, 308}
+
+
+def test_registered_codes_come_before_unofficial_ones_for_a_symptom(codes):
+    results = find("server down")
+    assert results.index(503) < results.index(521)  # Cloudflare's "Web Server Is Down"
+    assert find("cloudflare server down")[0] == 521  # unless the vendor is named
+
+
+def test_editors_add_synonyms_as_keywords(codes):
+    assert find("duplicate record")[0] != 409  # 208 has the keyword "duplicate" too
+    entry = StatusCode.objects.get(code=409)
+    entry.keywords += ", duplicate record"
+    entry.save()
+    assert find("duplicate record")[0] == 409
+    assert find("record is a duplicate")[0] == 409  # a keyword matches in any order
+
+
+def test_the_common_name_is_searchable_as_a_phrase(codes):
+    StatusCode.objects.filter(code=451).update(common_name="Fahrenheit Censorship Notice")
+    catalogue._current = None  # update() bypasses the version bump of save()
+    assert find("censorship notice")[0] == 451
+    assert find("unavailable for legal reasons")[0] == 451  # the registry phrase still works
+
+
+@pytest.fixture
+def esri(codes):
+    vendor = Vendor.objects.create(slug="esri", name="Esri ArcGIS")
+    Meaning.objects.create(
+        code_id=499,
+        vendor=vendor,
+        used_by="Esri ArcGIS Server",
+        phrase="Token Required",
+        description="The request needs a token and carried none.",
+        source_url="https://example.com/arcgis",
+    )
+    cloudflare = Vendor.objects.create(slug="cloudflare", name="Cloudflare")
+    StatusCode.objects.filter(code__gte=520, code__lte=530).update(vendor=cloudflare)
+    catalogue._current = None
+    return vendor
+
+
+def test_a_vendor_name_finds_its_codes_and_meanings(esri):
+    assert find("arcgis") == [499]
+    results = find("cloudflare")
+    assert results[:8] == [520, 521, 522, 523, 524, 525, 526, 530]
+    assert find("nginx")[:6] == [444, 494, 495, 496, 497, 499]  # the origin field
+
+
+def test_a_meaning_phrase_finds_its_code(esri):
+    assert find("token required")[0] == 499
+    assert find("arcgis token required")[0] == 499
+
+
+def test_searching_meanings_costs_no_query(esri, django_assert_num_queries):
+    codes = catalogue.current().codes
+    with django_assert_num_queries(0):
+        search.search(codes, search.parse({"q": "arcgis token"}))
+
+
+def test_the_no_status_page_is_code_zero(codes):
+    assert find("0") == [] and find("000") == []  # not in today's data
+    StatusCode.objects.create(
+        code=0,
+        phrase="No Status",
+        summary="No response arrived: the request failed before any status code.",
+        description="Browsers and HTTP clients report 0 when there was no response.",
+        use_cases="A CORS failure.",
+        example_request="GET / HTTP/1.1",
+        example_response="(none)",
+        spec_title="None",
+    )
+    assert find("0")[0] == 0
+    assert find("000")[0] == 0
+    assert find("status 0")[0] == 0
+
+
+def test_index_is_built_once_per_data_version(codes):
+    codes_now = catalogue.current().codes
+    assert search.index_for(codes_now) is search.index_for(catalogue.current().codes)
+    entry = StatusCode.objects.get(code=418)
+    entry.keywords += ", kettle"
+    entry.save()
+    assert catalogue.current().codes is not codes_now
+    assert find("kettle") == [418]
+
+
+def test_symptom_queries_find_the_right_code_first(codes):
+    cases = EVAL["dev"] + EVAL["test"]
+    misses = [
+        (case["q"], case["code"], find(case["q"])[:3])
+        for case in cases
+        if find(case["q"])[:1] != [case["code"]]
+    ]
+    assert len(misses) <= len(cases) * 0.1, misses
 
 
 def test_class_filter_combines_with_text(codes):
@@ -76,6 +224,13 @@ def test_empty_query_shows_everything_in_code_order(codes):
 
 def test_nonsense_finds_nothing(codes):
     assert find("qwertyuiopasdf") == []
+    assert find("!!!") == []
+
+
+def test_long_adversarial_queries_are_answered(codes):
+    words = " ".join(["request", "response", "server", "client", "error", "the"] * 6)[:200]
+    assert find(words)  # every code matches some word; best first, no error
+    assert find("zq" * 100) == []
 
 
 @pytest.mark.parametrize("bad", ["9xx", "client", "<script>", "4XX "])
