@@ -1,9 +1,16 @@
 """The editors' tool: find fast, write safely, never lose a word."""
 
+import io
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 
@@ -218,8 +225,6 @@ def test_text_is_stored_with_newlines_whoever_writes_it(codes):
 
 
 def test_fixtures_with_crlf_load_as_newlines(codes, tmp_path):
-    from django.core.management import call_command
-
     fixture = tmp_path / "crlf.json"
     fixture.write_text(
         '[{"model": "reference.vendor", "pk": "crlf", "fields": '
@@ -343,3 +348,106 @@ def test_of_two_saves_at_the_same_moment_exactly_one_lands(codes):
             thread.join(timeout=60)
         assert sorted(outcomes) == ["refused", "saved"], outcomes
         assert stored(404)["version"] == version + 1
+
+
+GOOD_PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def no_terminal(monkeypatch):
+    """Standard input as under CI, cron or a pipe: not a terminal."""
+
+    def feed(text=""):
+        monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+    feed()
+    monkeypatch.delenv("DJANGO_EDITOR_PASSWORD", raising=False)
+    return feed
+
+
+def can_sign_in(client, username, password):
+    """Through the admin's login form, as a person does (axes wants a real request)."""
+    response = client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+    )
+    return response.status_code == 302
+
+
+def test_create_editor_reads_the_password_from_stdin(db, client, no_terminal):
+    no_terminal(GOOD_PASSWORD + "\n")
+    call_command("create_editor", "alice", "--email", "alice@example.com", "--password-stdin")
+    alice = User.objects.get(username="alice")
+    assert alice.is_staff and not alice.is_superuser
+    assert list(alice.groups.values_list("name", flat=True)) == ["Editors"]
+    assert can_sign_in(client, "alice", GOOD_PASSWORD)
+
+
+def test_create_editor_reads_the_password_from_the_environment(
+    db, client, no_terminal, monkeypatch
+):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", GOOD_PASSWORD)
+    call_command("create_editor", "alice")
+    assert can_sign_in(client, "alice", GOOD_PASSWORD)
+
+
+def test_create_editor_without_a_terminal_or_password_fails_and_creates_nothing(db, no_terminal):
+    with pytest.raises(CommandError, match="no terminal to ask"):
+        call_command("create_editor", "alice", "--email", "alice@example.com")
+    assert not User.objects.filter(username="alice").exists()
+    # A rerun still refuses: there is no half-made account to "update".
+    with pytest.raises(CommandError, match="no terminal to ask"):
+        call_command("create_editor", "alice")
+    assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("1", "too short"), ("password123", "too common"), ("alice123", "too similar")],
+)
+def test_create_editor_applies_the_password_validators(db, no_terminal, password, reason):
+    no_terminal(password + "\n")
+    with pytest.raises(CommandError, match=reason):
+        call_command("create_editor", "alice", "--password-stdin")
+    with pytest.raises(CommandError, match=reason):
+        call_command("create_editor", "alice", "--password", password)
+    assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bad name!"], "Enter a valid username"),
+        (["alice", "--email", "not-an-email"], "valid email"),
+        (["alice", "--password-stdin"], "held no password"),
+    ],
+)
+def test_create_editor_bad_input_is_a_clear_error(db, no_terminal, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_editor", *args)
+    assert not User.objects.exclude(username="edna").exists()
+
+
+def test_create_editor_promotes_an_existing_account_keeping_its_password(db, client, no_terminal):
+    User.objects.create_user("bob", password=GOOD_PASSWORD)
+    call_command("create_editor", "bob")
+    bob = User.objects.get(username="bob")
+    assert bob.is_staff and bob.groups.filter(name="Editors").exists()
+    assert can_sign_in(client, "bob", GOOD_PASSWORD)
+
+
+def test_create_editor_from_the_command_line_prints_no_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env["STATUSCODES_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_editor", "alice", "--password", "1"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("CommandError:")
