@@ -198,11 +198,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed admin logins: five tries, then a one-hour lock per username and address.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Failed admin logins (django-axes): five tries per username and address, then a
+# one-hour lock of that pair, so a stranger cannot lock an editor out; and an
+# address that fails 20 times in the hour, whatever usernames it tries, is locked
+# for all of them. Unlock: manage.py axes_reset_username / axes_reset_ip / axes_reset.
+SIGNIN_FAILURES_PER_USERNAME = int(os.environ.get("SIGNIN_FAILURES_PER_USERNAME", "5"))
+SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_FAILURES_PER_ADDRESS", "20"))
+AXES_FAILURE_LIMIT = "reference.throttling.failure_limit"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The reverse proxies in front of the site (addresses or networks, comma-separated):
+# only from these is X-Forwarded-For believed. Unset: the peer address is the client.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "reference.throttling.client_ip"
 
 # Giscus (comments). Unset means "not configured": pages show a note instead.
 GISCUS = {
