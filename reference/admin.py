@@ -1,10 +1,20 @@
 """The editors' tool: find an entry fast, write without losing a word."""
 
+import difflib
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db import router, transaction
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import StatusCode
+from .models import StaleEdit, StatusCode
+
+# Bookkeeping, not text: a diff between versions leaves them out.
+NOT_COMPARED = {"created", "updated", "version"}
 
 
 class ClassFilter(admin.SimpleListFilter):
@@ -42,7 +52,13 @@ class StatusCodeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and not self.instance._state.adding:
-            self.fields["expected_version"].initial = self.instance.version
+            # The stored version, not the instance's: a restore form's instance is
+            # an old version, and the restore goes over the current one.
+            self.fields["expected_version"].initial = (
+                StatusCode.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -63,9 +79,49 @@ class StatusCodeForm(forms.ModelForm):
         return cleaned
 
 
+def line_diff(before, after):
+    """(kind, line) pairs, kind "del", "ins" or "same", from before to after."""
+    kinds = {"- ": "del", "+ ": "ins", "  ": "same"}
+    return [
+        (kinds[line[:2]], line[2:])
+        for line in difflib.ndiff(before.splitlines(), after.splitlines())
+        if line[:2] in kinds
+    ]
+
+
+def version_diff(record, current):
+    """What differs between a historical version and the current entry, field by field."""
+    old = record.instance
+    changes = []
+    for field in StatusCode._meta.concrete_fields:
+        if field.name in NOT_COMPARED:
+            continue
+        before, after = field.value_from_object(old), field.value_from_object(current)
+        if before != after:
+            changes.append(
+                {
+                    "label": capfirst(field.verbose_name),
+                    "lines": line_diff(
+                        "" if before is None else str(before), "" if after is None else str(after)
+                    ),
+                }
+            )
+    before = sorted(row.to_statuscode_id for row in record.related.all())
+    after = sorted(current.related.values_list("code", flat=True))
+    if before != after:
+        changes.append(
+            {
+                "label": "Related",
+                "lines": line_diff(" ".join(map(str, before)), " ".join(map(str, after))),
+            }
+        )
+    return changes
+
+
 @admin.register(StatusCode)
-class StatusCodeAdmin(admin.ModelAdmin):
+class StatusCodeAdmin(SimpleHistoryAdmin):
     form = StatusCodeForm
+    object_history_form_template = "admin/reference/statuscode/object_history_form.html"
     list_display = ["code", "phrase", "class_label", "official", "origin", "updated"]
     list_display_links = ["code", "phrase"]
     list_filter = [ClassFilter, "official", "cacheable"]
@@ -99,9 +155,47 @@ class StatusCodeAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # A number is a code: "404" means 404, not every text that mentions 404.
-        if search_term.strip().isdigit():
-            return queryset.filter(code=int(search_term.strip())), False
+        # isdecimal, not isdigit: "²" is a digit int() refuses; "٤٠٤" is 404.
+        term = search_term.strip()
+        if term.isdecimal() and len(term) <= 3:
+            return queryset.filter(code=int(term)), False
         return super().get_search_results(request, queryset, search_term)
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        obj.save(expected_version=form.cleaned_data.get("expected_version") if change else None)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._refusing_stale_saves(
+            super().changeform_view, request, object_id, form_url, extra_context
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version beside the current text, with a Restore (revert) button.
+
+        A restore is an ordinary save of the old text, over the current version:
+        versioned, and refused like any save if someone saved in between.
+        """
+        record = get_object_or_404(
+            StatusCode.history.model, code=unquote(object_id), history_id=version_id
+        )
+        current = get_object_or_404(StatusCode, pk=record.code)
+        context = {"diff": version_diff(record, current), **(extra_context or {})}
+        return self._refusing_stale_saves(
+            super().history_form_view, request, object_id, version_id, context
+        )
+
+    def _refusing_stale_saves(self, view, request, *args):
+        using = router.db_for_write(self.model)
+        try:
+            with transaction.atomic(using=using):
+                return view(request, *args)
+        except StaleEdit:
+            # A colleague's save claimed the version between this form's check and
+            # its write, and has committed: answered again, the form's check sees
+            # their version and refuses with the usual message, keeping the text.
+            with transaction.atomic(using=using):
+                return view(request, *args)
 
     def get_readonly_fields(self, request, obj=None):
         # The code is the primary key: changing it would create a second entry.

@@ -1,9 +1,10 @@
 """The status-code entries that editors curate and readers look up."""
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import F
+from django.db import models, router, transaction
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 CLASSES = {
     1: "Informational",
@@ -18,6 +19,73 @@ CLASS_SLUGS = [f"{digit}xx" for digit in CLASSES]
 def lines(text):
     """The non-empty lines of a one-item-per-line text field."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def normalise_newlines(value):
+    """Browsers post textareas with CRLF line breaks, old Macs with CR: store \\n only."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def validate_single_line(value):
+    if isinstance(value, str) and any(c in value for c in "\r\n\v\f\x85\u2028\u2029"):
+        raise ValidationError("This field is one line: remove the line break.", code="line_break")
+
+
+class TextFormField(forms.CharField):
+    """A textarea's value as the editor meant it: \\n line breaks, nothing stripped.
+
+    Not stripping keeps a form round trip byte-identical (an example response may
+    end with a newline), so an untouched field never counts as changed.
+    """
+
+    def __init__(self, *, strip=False, **kwargs):
+        super().__init__(strip=strip, **kwargs)
+
+    def to_python(self, value):
+        return normalise_newlines(super().to_python(value))
+
+
+class Text(models.TextField):
+    """Multi-line text stored with \\n line breaks, whoever writes it.
+
+    Normalised on every path into the database: forms and full_clean (to_python),
+    save() (pre_save) and fixtures loaded raw (get_prep_value). Migrations see a
+    plain TextField: the column is the same.
+    """
+
+    def to_python(self, value):
+        return normalise_newlines(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalise_newlines(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        return normalise_newlines(super().get_prep_value(value))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": TextFormField, **kwargs})
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
+class Line(models.CharField):
+    """A single line (a phrase, a name): a line break in it is a validation error."""
+
+    default_validators = [validate_single_line]
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
+class StaleEdit(Exception):
+    """A save made from an older version of the entry than the one now stored."""
 
 
 def validate_code(value):
@@ -35,9 +103,9 @@ class Vendor(models.Model):
     """Who sends unofficial codes or gives registered ones a meaning of their own."""
 
     slug = models.SlugField(primary_key=True, max_length=50)
-    name = models.CharField(max_length=100)
+    name = Line(max_length=100)
     url = models.URLField("documentation", blank=True)
-    about = models.TextField(
+    about = Text(
         blank=True,
         help_text="Facts that hold for all of this vendor's codes, stated once "
         "(e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.",
@@ -48,6 +116,11 @@ class Vendor(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Every save of an entry kept (who, when, every field and the related codes), for
+# the admin's diff and restore; named here too, to record the text as loaded.
+_history = HistoricalRecords(m2m_fields=["related"])
 
 
 class StatusCodeQuerySet(models.QuerySet):
@@ -62,18 +135,16 @@ class StatusCode(models.Model):
         validators=[validate_code],
         help_text="Three digits, 100–599 (0 only for the “no status” page).",
     )
-    phrase = models.CharField(
-        "reason phrase", max_length=100, help_text="Exactly as in the IANA registry."
-    )
-    former_names = models.TextField(
+    phrase = Line("reason phrase", max_length=100, help_text="Exactly as in the IANA registry.")
+    former_names = Text(
         blank=True, help_text="Former or alternative names, one per line. Searchable."
     )
-    summary = models.CharField(max_length=200, help_text="The answer in one line.")
-    description = models.TextField(help_text="Plain text; blank lines separate paragraphs.")
-    use_cases = models.TextField(help_text="One use case per line.")
-    example_request = models.TextField(help_text="Raw HTTP request.")
-    example_response = models.TextField(help_text="Raw HTTP response.")
-    headers = models.TextField(
+    summary = Line(max_length=200, help_text="The answer in one line.")
+    description = Text(help_text="Plain text; blank lines separate paragraphs.")
+    use_cases = Text(help_text="One use case per line.")
+    example_request = Text(help_text="Raw HTTP request.")
+    example_response = Text(help_text="Raw HTTP response.")
+    headers = Text(
         blank=True, help_text='Headers that matter, one per line: "Name: why it matters".'
     )
     related = models.ManyToManyField("self", symmetrical=False, blank=True)
@@ -82,22 +153,22 @@ class StatusCode(models.Model):
         default=False,
         help_text="Cacheable by default without explicit freshness (RFC 9110 §15.1).",
     )
-    spec_title = models.CharField("specification", max_length=120)
+    spec_title = Line("specification", max_length=120)
     spec_url = models.URLField("specification link", blank=True)
     official = models.BooleanField(default=True, help_text="Registered with IANA.")
-    origin = models.CharField(
+    origin = Line(
         max_length=100, blank=True, help_text="Who uses an unofficial code (nginx, Cloudflare…)."
     )
-    keywords = models.TextField(
+    keywords = Text(
         blank=True, help_text="Comma-separated search synonyms (e.g. rate limit, throttle)."
     )
-    common_name = models.CharField(
+    common_name = Line(
         max_length=100,
         blank=True,
         help_text="The name developers know, when it differs from the registry's phrase "
         "(418: I'm a teapot). The registry phrase stays visible and searchable.",
     )
-    not_sent_reason = models.TextField(
+    not_sent_reason = Text(
         "why not to send it",
         blank=True,
         help_text="Why a server should not send this code (unused, obsolete, only logged). "
@@ -111,7 +182,7 @@ class StatusCode(models.Model):
         related_name="codes",
         help_text="Who sends an unofficial code.",
     )
-    sources = models.TextField(
+    sources = Text(
         blank=True,
         help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).',
     )
@@ -137,7 +208,7 @@ class StatusCode(models.Model):
         blank=True,
         help_text="May a client retry the same request unchanged (503: yes, later; 400: no)?",
     )
-    browser_behaviour = models.TextField(
+    browser_behaviour = Text(
         "what clients do",
         blank=True,
         help_text="What browsers and common HTTP clients do when they receive it.",
@@ -148,6 +219,7 @@ class StatusCode(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = StatusCodeQuerySet.as_manager()
+    history = _history
 
     class Meta:
         ordering = ["code"]
@@ -161,16 +233,53 @@ class StatusCode(models.Model):
     def __str__(self):
         return f"{self.code} {self.phrase}"
 
-    def save(self, *args, **kwargs):
-        bump = not self._state.adding
-        if bump:
-            self.version = F("version") + 1
-        super().save(*args, **kwargs)
-        if bump:
-            self.refresh_from_db(fields=["version"])
+    def save(self, *args, expected_version=None, **kwargs):
+        """Save, counting the version up; with expected_version, only over that version.
+
+        The version is claimed by a conditional UPDATE (``WHERE version = N``) in
+        the same transaction as the save, so of two saves made from version N
+        exactly one lands and the other raises StaleEdit: the row stays locked
+        (PostgreSQL) or the database write-locked (SQLite) until the commit.
+        Without expected_version (shell, scripts) the save goes over whatever
+        version is stored.
+        """
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        stored = type(self)._base_manager.using(using).filter(pk=self.pk)
+        with transaction.atomic(using=using):
+            if expected_version is None:
+                expected_version = stored.values_list("version", flat=True).first()
+            if expected_version is not None:
+                self._keep_the_stored_text(stored)
+            if expected_version is not None:
+                claimed = stored.filter(version=expected_version).update(
+                    version=expected_version + 1
+                )
+                if claimed != 1:
+                    raise StaleEdit(f"{self.pk} was saved after version {expected_version}.")
+                self.version = expected_version + 1
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("reference:code", args=[self.code])
+
+    def _keep_the_stored_text(self, stored):
+        """Record the stored text first if history lacks it, so any edit can be undone.
+
+        Fixtures load without history, and a shell's queryset.update() bypasses it.
+        """
+        current = stored.get()
+        latest = self.history.first()
+        if latest is not None:
+            fields = [f.attname for f in _history.fields_included(self)]
+            if all(getattr(latest, name) == getattr(current, name) for name in fields) and sorted(
+                latest.related.values_list("to_statuscode_id", flat=True)
+            ) == sorted(current.related.values_list("code", flat=True)):
+                return
+        current._history_user = None
+        current._change_reason = "As stored before this save (loaded, or changed outside the admin)"
+        _history.create_historical_record(current, "+" if latest is None else "~")
 
     @property
     def class_digit(self):
@@ -239,12 +348,12 @@ class Meaning(models.Model):
     vendor = models.ForeignKey(
         Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="meanings"
     )
-    used_by = models.CharField(
+    used_by = Line(
         max_length=100, help_text="Who uses the code this way (Esri ArcGIS, Spring, Laravel…)."
     )
-    phrase = models.CharField(max_length=100)
-    description = models.TextField("what it means")
-    when = models.TextField("when you meet it", blank=True)
+    phrase = Line(max_length=100)
+    description = Text("what it means")
+    when = Text("when you meet it", blank=True)
     source_url = models.URLField("source", max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -5,6 +5,7 @@ environment; the defaults are safe for development on loopback.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "simple_history",
     "reference",
 ]
 
@@ -103,6 +105,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A small team saving at once: WAL lets readers go on while one writes; write
+    # transactions take the lock when they begin (IMMEDIATE), so a second writer
+    # waits its turn (up to the timeout, in seconds) instead of failing midway
+    # with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests run on a file too, as in production: an in-memory database shared
+    # between threads fails concurrent writes with "table is locked".
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"statuscodes-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -196,11 +213,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed admin logins: five tries, then a one-hour lock per username and address.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Failed admin logins (django-axes): five tries per username and address, then a
+# one-hour lock of that pair, so a stranger cannot lock an editor out; and an
+# address that fails 20 times in the hour, whatever usernames it tries, is locked
+# for all of them. Unlock: manage.py axes_reset_username / axes_reset_ip / axes_reset.
+SIGNIN_FAILURES_PER_USERNAME = int(os.environ.get("SIGNIN_FAILURES_PER_USERNAME", "5"))
+SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_FAILURES_PER_ADDRESS", "20"))
+AXES_FAILURE_LIMIT = "reference.throttling.failure_limit"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The reverse proxies in front of the site (addresses or networks, comma-separated):
+# only from these is X-Forwarded-For believed. Unset: the peer address is the client.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+AXES_CLIENT_IP_CALLABLE = "reference.throttling.client_ip"
 
 # Giscus (comments). Unset means "not configured": pages show a note instead.
 GISCUS = {

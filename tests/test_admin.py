@@ -1,10 +1,20 @@
 """The editors' tool: find fast, write safely, never lose a word."""
 
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
-from reference.models import StatusCode
+from reference.models import Meaning, StaleEdit, StatusCode, Vendor
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +25,9 @@ def change_url(code):
     return reverse("admin:reference_statuscode_change", args=[code])
 
 
-def form_data(client, pk, **changes):
-    """The change form's current values, as the browser would post them."""
-    form = client.get(change_url(pk)).context["adminform"].form
+def form_data(client, pk, url=None, **changes):
+    """The form's current values as a browser posts them: textareas with CRLF line breaks."""
+    form = client.get(url or change_url(pk)).context["adminform"].form
     data = {}
     for name in form.fields:
         value = form[name].value()
@@ -26,10 +36,16 @@ def form_data(client, pk, **changes):
         elif isinstance(value, bool):
             if value:
                 data[name] = "on"
+        elif isinstance(value, str):
+            data[name] = value.replace("\n", "\r\n")
         elif value is not None:
             data[name] = value
     data.update(changes)
     return data
+
+
+def stored(code):
+    return StatusCode.objects.filter(code=code).values().get()
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client, codes):
@@ -88,7 +104,10 @@ def test_editor_saves_an_edit_and_it_is_in_the_history(editor_client):
     assert response.status_code == 302
     assert StatusCode.objects.get(code=404).summary == "New."
     history = editor_client.get(reverse("admin:reference_statuscode_history", args=[404]))
-    assert "Changed Summary" in history.content.decode()
+    html = history.content.decode()
+    assert "<strong>Summary:</strong>" in html and "New." in html  # the change, by field
+    assert "edna" in html  # who
+    assert "As stored before this save" in html  # the text before the first edit is kept
 
 
 def test_editor_cannot_delete(editor_client):
@@ -153,3 +172,282 @@ def test_editor_written_markup_is_escaped_on_the_public_page(editor_client, clie
     html = client.get("/404/").content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html
+
+
+def test_a_browser_round_trip_changes_only_the_edited_field(editor_client):
+    before = stored(404)
+    data = form_data(editor_client, 404, description="One line.\r\n\r\nAnother paragraph.")
+    assert "\r\n" in data["use_cases"] and "\r\n" in data["example_response"]  # as browsers post
+
+    assert editor_client.post(change_url(404), data).status_code == 302
+
+    after = stored(404)
+    assert after["description"] == "One line.\n\nAnother paragraph."
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"description", "updated", "version"}
+    record = StatusCode.history.filter(code=404).first()
+    delta = record.diff_against(record.prev_record)
+    assert delta.changed_fields == ["description"]
+
+
+def test_every_entry_survives_a_browser_round_trip_byte_for_byte(editor_client):
+    # Trailing newlines, blank lines, every text as the fixtures have it.
+    for code in StatusCode.objects.values_list("code", flat=True):
+        data = form_data(editor_client, code)
+        form = (
+            editor_client.get(change_url(code))
+            .context["adminform"]
+            .form.__class__(data, instance=StatusCode.objects.get(code=code))
+        )
+        assert form.is_valid(), (code, form.errors)
+        assert form.changed_data == [], (code, form.changed_data)
+
+
+def test_text_is_stored_with_newlines_whoever_writes_it(codes):
+    entry = StatusCode.objects.get(code=418)
+    entry.description = "Shell.\r\n\r\nWith CR\ronly."
+    entry.save()
+    assert stored(418)["description"] == "Shell.\n\nWith CR\nonly."
+    assert entry.description == "Shell.\n\nWith CR\nonly."
+    vendor = Vendor.objects.create(slug="acme", name="Acme", about="One.\r\nTwo.")
+    meaning = Meaning.objects.create(
+        code=entry,
+        vendor=vendor,
+        used_by="Acme",
+        phrase="Teapot",
+        description="A.\r\nB.",
+        when="C.\rD.",
+        source_url="https://example.com/",
+    )
+    meaning.refresh_from_db()
+    vendor.refresh_from_db()
+    assert (meaning.description, meaning.when, vendor.about) == ("A.\nB.", "C.\nD.", "One.\nTwo.")
+
+
+def test_fixtures_with_crlf_load_as_newlines(codes, tmp_path):
+    fixture = tmp_path / "crlf.json"
+    fixture.write_text(
+        '[{"model": "reference.vendor", "pk": "crlf", "fields": '
+        '{"name": "CRLF Inc.", "url": "", "about": "Line one.\\r\\nLine two."}}]'
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert Vendor.objects.get(slug="crlf").about == "Line one.\nLine two."
+
+
+@pytest.mark.parametrize("field", ["phrase", "summary"])
+def test_a_line_break_in_a_one_line_field_is_a_form_error(editor_client, field):
+    data = form_data(editor_client, 404, **{field: "Not\r\nFound"})
+    response = editor_client.post(change_url(404), data)
+    assert response.status_code == 200
+    assert "one line" in str(response.context["adminform"].form.errors[field])
+    assert stored(404)["phrase"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [(StatusCode, ["phrase", "common_name"]), (Meaning, ["phrase", "used_by"]), (Vendor, ["name"])],
+)
+def test_one_line_fields_refuse_line_breaks_at_the_model(model, fields):
+    from django.core.exceptions import ValidationError
+
+    for name in fields:
+        with pytest.raises(ValidationError):
+            model._meta.get_field(name).run_validators("two\nlines")
+
+
+@pytest.mark.parametrize("term", ["²", "٤٠٤", "404²", "99999999999999999999", "¹²³"])
+def test_admin_search_with_any_digits_answers(editor_client, term):
+    response = editor_client.get(CHANGELIST, {"q": term})
+    assert response.status_code == 200
+
+
+def test_arabic_indic_digits_find_the_code(editor_client):
+    response = editor_client.get(CHANGELIST, {"q": "٤٠٤"})
+    assert [obj.code for obj in response.context["cl"].result_list] == [404]
+
+
+def history_url(code, record):
+    return reverse("admin:reference_statuscode_simple_history", args=[code, record.history_id])
+
+
+def test_history_shows_a_diff_with_the_current_text_and_restores_it(editor_client):
+    original = stored(429)["summary"]
+    data = form_data(editor_client, 429, summary="Rewritten by mistake.")
+    assert editor_client.post(change_url(429), data).status_code == 302
+    first = StatusCode.history.filter(code=429).earliest("history_date")
+
+    page = editor_client.get(history_url(429, first))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"<del>− {original}</del>".replace("'", "&#x27;") in html
+    assert "<ins>+ Rewritten by mistake.</ins>" in html
+
+    restore = form_data(editor_client, 429, url=history_url(429, first))
+    response = editor_client.post(history_url(429, first), restore)
+    assert response.status_code == 302
+    assert stored(429)["summary"] == original
+    assert stored(429)["version"] == 3  # the restore is a save of its own
+    latest = StatusCode.history.filter(code=429).first()
+    assert latest.history_user.username == "edna" and latest.summary == original
+
+
+def test_a_restore_over_a_newer_save_is_refused(editor_client):
+    assert (
+        editor_client.post(change_url(429), form_data(editor_client, 429, summary="B")).status_code
+        == 302
+    )
+    first = StatusCode.history.filter(code=429).earliest("history_date")
+    restore = form_data(editor_client, 429, url=history_url(429, first))
+    assert (
+        editor_client.post(change_url(429), form_data(editor_client, 429, summary="C")).status_code
+        == 302
+    )
+
+    response = editor_client.post(history_url(429, first), restore)
+
+    assert response.status_code == 200
+    assert "Someone else saved this entry" in response.content.decode()
+    assert stored(429)["summary"] == "C"
+
+
+def test_a_save_over_an_older_version_raises_stale_edit(codes):
+    entry = StatusCode.objects.get(code=404)
+    version = entry.version
+    entry.save(expected_version=version)
+    with pytest.raises(StaleEdit):
+        entry.save(expected_version=version)
+    assert stored(404)["version"] == version + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_two_saves_at_the_same_moment_exactly_one_lands(codes):
+    """Two threads, two connections, one version: the database decides, every round."""
+    for round_ in range(8):
+        version = stored(404)["version"]
+        barrier = threading.Barrier(2)
+        outcomes = []
+
+        def save(text, version=version, barrier=barrier, outcomes=outcomes):
+            entry = StatusCode.objects.get(code=404)
+            entry.summary = text
+            barrier.wait()
+            try:
+                entry.save(expected_version=version)
+                outcomes.append("saved")
+            except StaleEdit:
+                outcomes.append("refused")
+            except Exception as error:  # noqa: BLE001 -- any other outcome fails the test
+                outcomes.append(repr(error))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=save, args=(f"{round_}-{n}",)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(outcomes) == ["refused", "saved"], outcomes
+        assert stored(404)["version"] == version + 1
+
+
+GOOD_PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def no_terminal(monkeypatch):
+    """Standard input as under CI, cron or a pipe: not a terminal."""
+
+    def feed(text=""):
+        monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+    feed()
+    monkeypatch.delenv("DJANGO_EDITOR_PASSWORD", raising=False)
+    return feed
+
+
+def can_sign_in(client, username, password):
+    """Through the admin's login form, as a person does (axes wants a real request)."""
+    response = client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+    )
+    return response.status_code == 302
+
+
+def test_create_editor_reads_the_password_from_stdin(db, client, no_terminal):
+    no_terminal(GOOD_PASSWORD + "\n")
+    call_command("create_editor", "alice", "--email", "alice@example.com", "--password-stdin")
+    alice = User.objects.get(username="alice")
+    assert alice.is_staff and not alice.is_superuser
+    assert list(alice.groups.values_list("name", flat=True)) == ["Editors"]
+    assert can_sign_in(client, "alice", GOOD_PASSWORD)
+
+
+def test_create_editor_reads_the_password_from_the_environment(
+    db, client, no_terminal, monkeypatch
+):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", GOOD_PASSWORD)
+    call_command("create_editor", "alice")
+    assert can_sign_in(client, "alice", GOOD_PASSWORD)
+
+
+def test_create_editor_without_a_terminal_or_password_fails_and_creates_nothing(db, no_terminal):
+    with pytest.raises(CommandError, match="no terminal to ask"):
+        call_command("create_editor", "alice", "--email", "alice@example.com")
+    assert not User.objects.filter(username="alice").exists()
+    # A rerun still refuses: there is no half-made account to "update".
+    with pytest.raises(CommandError, match="no terminal to ask"):
+        call_command("create_editor", "alice")
+    assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("1", "too short"), ("password123", "too common"), ("alice123", "too similar")],
+)
+def test_create_editor_applies_the_password_validators(db, no_terminal, password, reason):
+    no_terminal(password + "\n")
+    with pytest.raises(CommandError, match=reason):
+        call_command("create_editor", "alice", "--password-stdin")
+    with pytest.raises(CommandError, match=reason):
+        call_command("create_editor", "alice", "--password", password)
+    assert not User.objects.filter(username="alice").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bad name!"], "Enter a valid username"),
+        (["alice", "--email", "not-an-email"], "valid email"),
+        (["alice", "--password-stdin"], "held no password"),
+    ],
+)
+def test_create_editor_bad_input_is_a_clear_error(db, no_terminal, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_editor", *args)
+    assert not User.objects.exclude(username="edna").exists()
+
+
+def test_create_editor_promotes_an_existing_account_keeping_its_password(db, client, no_terminal):
+    User.objects.create_user("bob", password=GOOD_PASSWORD)
+    call_command("create_editor", "bob")
+    bob = User.objects.get(username="bob")
+    assert bob.is_staff and bob.groups.filter(name="Editors").exists()
+    assert can_sign_in(client, "bob", GOOD_PASSWORD)
+
+
+def test_create_editor_from_the_command_line_prints_no_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env["STATUSCODES_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_editor", "alice", "--password", "1"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("CommandError:")

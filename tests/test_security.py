@@ -1,5 +1,6 @@
 """Security policy: response headers, production settings, admin login throttling."""
 
+import io
 import os
 import secrets
 import string
@@ -8,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.templatetags.static import static
 from django.urls import reverse
+
+from reference.throttling import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -114,10 +118,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
-def login(client, username, password):
+def login(client, username, password, **meta):
     return client.post(
         ADMIN_LOGIN,
         {"username": username, "password": password, "next": reverse("admin:index")},
+        **meta,
     )
 
 
@@ -128,7 +133,7 @@ def test_the_right_password_logs_in(client, editor):
 
 
 def test_a_few_mistakes_do_not_lock_the_editor_out(client, editor, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+    for _ in range(settings.SIGNIN_FAILURES_PER_USERNAME - 1):
         assert login(client, "edna", "not-the-password").status_code == 200
     assert login(client, "edna", EDITOR_PASSWORD).status_code == 302
 
@@ -136,7 +141,7 @@ def test_a_few_mistakes_do_not_lock_the_editor_out(client, editor, settings):
 def test_repeated_failed_logins_lock_out_even_the_right_password(
     client, editor, settings, django_user_model
 ):
-    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.SIGNIN_FAILURES_PER_USERNAME == 5
     statuses = [login(client, "edna", f"guess-{n}").status_code for n in range(5)]
     # Four plain failures, then the fifth trips the lock (django-axes answers 429).
     assert statuses == [200, 200, 200, 200, 429]
@@ -150,3 +155,95 @@ def test_repeated_failed_logins_lock_out_even_the_right_password(
     # The lock is per username and address: another editor can still log in.
     django_user_model.objects.create_user("other", password=EDITOR_PASSWORD, is_staff=True)
     assert login(client, "other", EDITOR_PASSWORD).status_code == 302
+
+
+PROXY = "10.0.0.2"
+ATTACKER = "203.0.113.66"
+EDNA_AT_HOME = "198.51.100.7"
+
+
+@pytest.fixture
+def behind_a_proxy(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+
+
+def via_proxy(address):
+    """What the trusted proxy sends for a client at address."""
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": address}
+
+
+def test_behind_the_proxy_a_stranger_cannot_lock_an_editor_out(client, editor, behind_a_proxy):
+    for n in range(6):
+        login(client, "edna", f"guess-{n}", **via_proxy(ATTACKER))
+    assert login(client, "edna", EDITOR_PASSWORD, **via_proxy(ATTACKER)).status_code == 429
+    # Same proxy, another client: edna signs in.
+    assert login(client, "edna", EDITOR_PASSWORD, **via_proxy(EDNA_AT_HOME)).status_code == 302
+
+
+def test_a_forwarded_for_header_from_anyone_else_is_ignored(client, editor, behind_a_proxy):
+    # A direct client inventing a new address each time is still one address.
+    statuses = [
+        login(
+            client,
+            "edna",
+            f"guess-{n}",
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        ).status_code
+        for n in range(5)
+    ]
+    assert statuses[-1] == 429
+    assert login(client, "edna", EDITOR_PASSWORD, REMOTE_ADDR=ATTACKER).status_code == 429
+
+
+def test_an_address_written_by_the_client_before_the_proxy_is_ignored(
+    client, editor, behind_a_proxy
+):
+    # The client sends "X-Forwarded-For: <random>"; the proxy appends the real address.
+    for n in range(5):
+        login(client, "edna", f"guess-{n}", **via_proxy(f"192.0.2.{n}, {ATTACKER}"))
+    assert login(client, "edna", EDITOR_PASSWORD, **via_proxy(ATTACKER)).status_code == 429
+
+
+def test_one_address_trying_many_usernames_is_limited(client, editor, settings):
+    limit = settings.SIGNIN_FAILURES_PER_ADDRESS
+    statuses = [
+        login(client, f"user{n}", "Password1!", REMOTE_ADDR=ATTACKER).status_code for n in range(40)
+    ]
+    assert statuses[: limit - 1] == [200] * (limit - 1)
+    assert set(statuses[limit:]) == {429}
+    # That address is spent for every username; edna elsewhere is not affected.
+    assert login(client, "edna", EDITOR_PASSWORD, REMOTE_ADDR=ATTACKER).status_code == 429
+    assert login(client, "edna", EDITOR_PASSWORD, REMOTE_ADDR=EDNA_AT_HOME).status_code == 302
+
+
+def test_an_admin_unlocks_an_editor_with_axes_reset_username(client, editor):
+    for n in range(5):
+        login(client, "edna", f"guess-{n}")
+    assert login(client, "edna", EDITOR_PASSWORD).status_code == 429
+    call_command("axes_reset_username", "edna", stdout=io.StringIO())
+    assert login(client, "edna", EDITOR_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ({"REMOTE_ADDR": ATTACKER}, ATTACKER),
+        ({"REMOTE_ADDR": ATTACKER, "HTTP_X_FORWARDED_FOR": "192.0.2.1"}, ATTACKER),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": ATTACKER}, ATTACKER),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"192.0.2.1, {ATTACKER}"}, ATTACKER),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{ATTACKER}, 10.0.0.9"}, ATTACKER),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"junk, {ATTACKER}"}, ATTACKER),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "junk"}, PROXY),
+        ({"REMOTE_ADDR": PROXY}, PROXY),
+        ({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "2001:db8::1"}, "2001:db8::1"),
+    ],
+)
+def test_client_address_is_taken_through_trusted_proxies_only(rf, behind_a_proxy, meta, expected):
+    assert client_ip(rf.get("/", **meta)) == expected
+
+
+def test_without_trusted_proxies_the_peer_is_the_client(rf, settings):
+    settings.TRUSTED_PROXIES = []
+    request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
+    assert client_ip(request) == PROXY
