@@ -172,17 +172,18 @@ class StatusCode(models.Model):
     def get_absolute_url(self):
         return reverse("reference:code", args=[self.code])
 
+    # Code 0 ("no status") belongs to no class: its digit is 0, its slug "none".
     @property
     def class_digit(self):
         return self.code // 100
 
     @property
     def class_slug(self):
-        return f"{self.class_digit}xx"
+        return f"{self.class_digit}xx" if self.class_digit in CLASSES else "none"
 
     @property
     def class_name(self):
-        return CLASSES[self.class_digit]
+        return CLASSES.get(self.class_digit, "No status")
 
     @property
     def unused(self):
