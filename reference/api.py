@@ -53,6 +53,7 @@ def serialize(entry, request):
         "keywords": entry.keyword_list,
         "url": absolute(entry.get_absolute_url()),
         "updated": entry.updated.isoformat() if entry.updated else None,
+        **provenance(entry, request),
     }
 
 
@@ -524,4 +525,90 @@ OPENAPI = {
         },
     },
 }
+OPENAPI_ETAG = hashlib.blake2s(json.dumps(OPENAPI).encode(), digest_size=8).hexdigest()
+
+
+# -- Who sends a code, its other meanings, its sources (issue 11) -----------------------------
+
+
+def _vendor(vendor, request):
+    if vendor is None:
+        return None
+    page = request.build_absolute_uri(reverse("reference:vendor", args=[vendor.slug]))
+    return {"slug": vendor.slug, "name": vendor.name, "docs": vendor.url, "url": page}
+
+
+def provenance(entry, request):
+    """The common name, the vendor, the other meanings and the sources of an entry."""
+    return {
+        "common_name": entry.common_name,
+        "vendor": _vendor(entry.vendor, request),
+        "meanings": [
+            {
+                "used_by": meaning.used_by,
+                "phrase": meaning.phrase,
+                "description": meaning.description,
+                "when": meaning.when,
+                "source": meaning.source_url,
+                "vendor": _vendor(meaning.vendor, request),
+            }
+            for meaning in entry.meanings.all()
+        ],
+        "sources": [{"title": title, "url": url} for title, url in entry.source_list],
+        "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
+    }
+
+
+_VENDOR_SCHEMA = {
+    "type": ["object", "null"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "docs": {"type": "string", "description": "The vendor's documentation; may be empty."},
+        "url": {"type": "string", "format": "uri", "description": "Our page on the vendor."},
+    },
+}
+_PROVENANCE_SCHEMA = {
+    "common_name": {
+        "type": "string",
+        "description": "The name developers know when the registry's differs (418: I'm a "
+        "teapot); empty otherwise.",
+    },
+    "vendor": {**_VENDOR_SCHEMA, "description": "Who sends an unofficial code; null if none."},
+    "meanings": {
+        "type": "array",
+        "description": "Other meanings the number carries in particular products.",
+        "items": {
+            "type": "object",
+            "required": ["used_by", "phrase", "description", "when", "source", "vendor"],
+            "properties": {
+                "used_by": {"type": "string"},
+                "phrase": {"type": "string"},
+                "description": {"type": "string"},
+                "when": {"type": "string", "description": "When you meet it; may be empty."},
+                "source": {"type": "string", "format": "uri"},
+                "vendor": _VENDOR_SCHEMA,
+            },
+        },
+    },
+    "sources": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
+        },
+    },
+    "reviewed": {
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "When an editor last checked the entry against its sources.",
+    },
+}
+_STATUS_CODE_SCHEMA = OPENAPI["components"]["schemas"]["StatusCode"]
+_STATUS_CODE_SCHEMA["properties"].update(_PROVENANCE_SCHEMA)
+_STATUS_CODE_SCHEMA["required"].extend(_PROVENANCE_SCHEMA)
+# Code 0 is the "no status / 000" entry: not an HTTP status, but in the reference.
+_STATUS_CODE_SCHEMA["properties"]["code"]["minimum"] = 0
+_STATUS_CODE_SCHEMA["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none"]
+OPENAPI["paths"]["/api/codes/{code}/"]["get"]["parameters"][0]["schema"]["minimum"] = 0
 OPENAPI_ETAG = hashlib.blake2s(json.dumps(OPENAPI).encode(), digest_size=8).hexdigest()

@@ -37,23 +37,25 @@ def is_editor(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.is_staff
 
 
-def _not_conditional(request, code):
+def _not_conditional(request, code, slug=None):
     """Editors' pages, unknown codes and refused queries get no validators (so no 304)."""
     if is_editor(request) or len(request.GET.get("q", "")) > search.MAX_QUERY_LENGTH:
         return True
+    if slug is not None:
+        return slug not in vendor_index(catalogue.for_request(request))
     return code is not None and code not in catalogue.for_request(request).by_code
 
 
-def _etag(request, code=None):
-    if _not_conditional(request, code):
+def _etag(request, code=None, slug=None):
+    if _not_conditional(request, code, slug):
         return None
     variant = "hx" if request.htmx and not request.htmx.history_restore_request else "page"
     # Weak: the gzip and identity encodings of a page share it.
     return f'W/"{catalogue.for_request(request).etag}-{variant}"'
 
 
-def _last_modified(request, code=None):
-    if _not_conditional(request, code):
+def _last_modified(request, code=None, slug=None):
+    if _not_conditional(request, code, slug):
         return None
     return catalogue.for_request(request).last_modified
 
@@ -201,3 +203,47 @@ def not_found(request: HttpRequest, exception=None, code: int | None = None) -> 
     response = render(request, "404.html", context, status=404)
     patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE)
     return response
+
+
+# -- Vendors: who sends the unofficial codes and gives codes other meanings ------------------
+
+
+def vendor_index(current):
+    """{slug: {"vendor", "codes", "meanings"}} from the catalogue, in name order (no query)."""
+    index = {}
+
+    def row(vendor):
+        return index.setdefault(vendor.slug, {"vendor": vendor, "codes": [], "meanings": []})
+
+    for entry in current.codes:
+        if entry.vendor is not None:
+            row(entry.vendor)["codes"].append(entry)
+        for meaning in entry.meanings.all():
+            if meaning.vendor is not None:
+                row(meaning.vendor)["meanings"].append(meaning)
+    return dict(sorted(index.items(), key=lambda item: item[1]["vendor"].name.lower()))
+
+
+@public_page
+def vendors(request: HttpRequest) -> HttpResponse:
+    current = catalogue.for_request(request)
+
+    def build_context():
+        return {"vendors": list(vendor_index(current).values()), "query": search.Query()}
+
+    return render_page(request, "reference/vendors.html", build_context, cache_key="vendors")
+
+
+@public_page
+def vendor(request: HttpRequest, slug: str) -> HttpResponse:
+    current = catalogue.for_request(request)
+    found = vendor_index(current).get(slug)
+    if found is None:
+        return not_found(request)
+
+    def build_context():
+        about = found["vendor"].about
+        paragraphs = [p.strip() for p in about.split("\n\n") if p.strip()]
+        return {**found, "paragraphs": paragraphs, "query": search.Query()}
+
+    return render_page(request, "reference/vendor.html", build_context, cache_key=f"vendor|{slug}")
