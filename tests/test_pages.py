@@ -1,6 +1,7 @@
 """The reader's pages: URLs, query parameters, partial vs full, 404s, HTTP."""
 
 import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
