@@ -17,17 +17,21 @@ def change_url(code):
 
 def form_data(client, pk, **changes):
     """The change form's current values, as the browser would post them."""
-    form = client.get(change_url(pk)).context["adminform"].form
+    context = client.get(change_url(pk)).context
+    forms = [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:  # the code's other meanings
+        forms += [inline.formset.management_form, *inline.formset.forms]
     data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if name == "related":
-            data[name] = [str(v) for v in value]
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = value
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if name == "related":
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            elif value is not None:
+                data[form.add_prefix(name)] = value
     data.update(changes)
     return data
 
@@ -43,8 +47,15 @@ def test_anonymous_visitors_are_sent_to_the_login(client, codes):
 def test_editors_group_can_view_and_change_but_not_delete_or_manage_users(codes):
     group = Group.objects.get(name="Editors")
     assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "add_meaning",
+        "add_vendor",
+        "change_meaning",
         "change_statuscode",
+        "change_vendor",
+        "delete_meaning",
+        "view_meaning",
         "view_statuscode",
+        "view_vendor",
     ]
 
 
