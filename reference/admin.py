@@ -202,3 +202,45 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
         if obj is not None:
             return ["code", *self.readonly_fields]
         return self.readonly_fields
+
+
+# -- Vendors and other meanings (issue 11) ----------------------------------------------------
+
+from django.db import models  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from .models import Meaning, Vendor  # noqa: E402
+
+
+class MeaningInline(admin.StackedInline):
+    """Other meanings of the code, curated on the code's own page."""
+
+    model = Meaning
+    extra = 0
+    fields = ["used_by", "vendor", "phrase", "description", "when", "source_url", "order"]
+    autocomplete_fields = ["vendor"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+StatusCodeAdmin.inlines = [*StatusCodeAdmin.inlines, MeaningInline]
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "url"]
+    search_fields = ["name", "slug", "about"]
+    prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is the primary key and the vendor page's URL.
+        return ["slug"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Pages are cached per data version, which follows the codes' timestamps:
+        # touch the codes that show this vendor so the edit is visible at once.
+        shown = StatusCode.objects.filter(vendor=obj) | StatusCode.objects.filter(
+            meanings__vendor=obj
+        )
+        StatusCode.objects.filter(pk__in=shown.values("pk")).update(updated=timezone.now())

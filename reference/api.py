@@ -49,6 +49,7 @@ def serialize(entry, request):
         "keywords": entry.keyword_list,
         "url": absolute(entry.get_absolute_url()),
         "updated": entry.updated.isoformat() if entry.updated else None,
+        **provenance(entry, request),
     }
 
 
@@ -142,3 +143,34 @@ def not_a_code(request, segment: str):
 def openapi(request):
     """The OpenAPI 3.1 description of this API."""
     return _json(openapi_document())
+
+
+# -- Who sends a code, its other meanings, its sources (issue 11) -----------------------------
+
+
+def _vendor(vendor, request):
+    if vendor is None:
+        return None
+    page = request.build_absolute_uri(reverse("reference:vendor", args=[vendor.slug]))
+    return {"slug": vendor.slug, "name": vendor.name, "docs": vendor.url, "url": page}
+
+
+def provenance(entry, request):
+    """The common name, the vendor, the other meanings and the sources of an entry."""
+    return {
+        "common_name": entry.common_name,
+        "vendor": _vendor(entry.vendor, request),
+        "meanings": [
+            {
+                "used_by": meaning.used_by,
+                "phrase": meaning.phrase,
+                "description": meaning.description,
+                "when": meaning.when,
+                "source": meaning.source_url,
+                "vendor": _vendor(meaning.vendor, request),
+            }
+            for meaning in entry.meanings.all()
+        ],
+        "sources": [{"title": title, "url": url} for title, url in entry.source_list],
+        "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
+    }

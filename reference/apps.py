@@ -2,7 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 EDITORS_GROUP = "Editors"
-EDITOR_PERMISSIONS = ["view_statuscode", "change_statuscode"]
+EDITOR_PERMISSIONS = [
+    "view_statuscode",
+    "change_statuscode",
+    # Vendors and a code's other meanings are curated text too; a meaning is part of
+    # its code's entry, so editors may also add and remove them.
+    *["view_vendor", "add_vendor", "change_vendor"],
+    *["view_meaning", "add_meaning", "change_meaning", "delete_meaning"],
+]
 
 
 def create_editors_group(sender, using, **kwargs):

@@ -1,7 +1,7 @@
 """All status codes in memory, reloaded whenever the data version changes.
 
 A public page costs one query (the data version) when its rendering is cached,
-and two on a cold start (the version, then every code with its related codes
+and three on a cold start (the version, then every code with its related codes and vendor
 in a single joined query). The in-process copy is keyed by the database's data
 version, so it is never stale across workers or after an editor's save.
 """
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils.dateparse import parse_datetime
 
-from .models import StatusCode
+from .models import Meaning, StatusCode
 
 
 @dataclass
@@ -53,7 +53,8 @@ def _load(version, last_modified):
     rows = (
         StatusCode.objects.annotate(related_code=F("related__code"))
         .select_related("vendor")
-        .prefetch_related("meanings__vendor")
+        # One query for all meanings, with their vendors joined in.
+        .prefetch_related(Prefetch("meanings", Meaning.objects.select_related("vendor")))
         .order_by("code", "related_code")
     )
     related = {}

@@ -281,17 +281,18 @@ class StatusCode(models.Model):
         current._change_reason = "As stored before this save (loaded, or changed outside the admin)"
         _history.create_historical_record(current, "+" if latest is None else "~")
 
+    # Code 0 ("no status") belongs to no class: its digit is 0, its slug "none".
     @property
     def class_digit(self):
         return self.code // 100
 
     @property
     def class_slug(self):
-        return f"{self.class_digit}xx"
+        return f"{self.class_digit}xx" if self.class_digit in CLASSES else "none"
 
     @property
     def class_name(self):
-        return CLASSES[self.class_digit]
+        return CLASSES.get(self.class_digit, "No status")
 
     @property
     def unused(self):

@@ -22,8 +22,7 @@ _NOT_ALLOWED = {
 }
 
 
-def openapi_document() -> dict:
-    """The document, with Cache-Control as the settings make it."""
+def _base_document() -> dict:
     cache_control = cache_control_public()
     return {
         "openapi": "3.1.0",
@@ -250,3 +249,61 @@ def openapi_document() -> dict:
             },
         },
     }
+
+
+_VENDOR_SCHEMA = {
+    "type": ["object", "null"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "docs": {"type": "string", "description": "The vendor's documentation; may be empty."},
+        "url": {"type": "string", "format": "uri", "description": "Our page on the vendor."},
+    },
+}
+_PROVENANCE_SCHEMA = {
+    "common_name": {
+        "type": "string",
+        "description": "The name developers know when the registry's differs (418: I'm a "
+        "teapot); empty otherwise.",
+    },
+    "vendor": {**_VENDOR_SCHEMA, "description": "Who sends an unofficial code; null if none."},
+    "meanings": {
+        "type": "array",
+        "description": "Other meanings the number carries in particular products.",
+        "items": {
+            "type": "object",
+            "required": ["used_by", "phrase", "description", "when", "source", "vendor"],
+            "properties": {
+                "used_by": {"type": "string"},
+                "phrase": {"type": "string"},
+                "description": {"type": "string"},
+                "when": {"type": "string", "description": "When you meet it; may be empty."},
+                "source": {"type": "string", "format": "uri"},
+                "vendor": _VENDOR_SCHEMA,
+            },
+        },
+    },
+    "sources": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
+        },
+    },
+    "reviewed": {
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "When an editor last checked the entry against its sources.",
+    },
+}
+
+
+def openapi_document() -> dict:
+    """The document, with Cache-Control as the settings make it."""
+    document = _base_document()
+    status_code = document["components"]["schemas"]["StatusCode"]
+    status_code["properties"].update(_PROVENANCE_SCHEMA)
+    status_code["required"].extend(_PROVENANCE_SCHEMA)
+    # Code 0 is the "no status / 000" entry: not an HTTP status, but in the reference.
+    status_code["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none"]
+    return document

@@ -180,3 +180,47 @@ def not_found(request: HttpRequest, exception=None, code: int | None = None) -> 
     if current is None:
         return no_store(response)
     return finish(request, response)
+
+
+# -- Vendors: who sends the unofficial codes and gives codes other meanings ------------------
+
+
+def vendor_index(current):
+    """{slug: {"vendor", "codes", "meanings"}} from the catalogue, in name order (no query)."""
+    index = {}
+
+    def row(vendor):
+        return index.setdefault(vendor.slug, {"vendor": vendor, "codes": [], "meanings": []})
+
+    for entry in current.codes:
+        if entry.vendor is not None:
+            row(entry.vendor)["codes"].append(entry)
+        for meaning in entry.meanings.all():
+            if meaning.vendor is not None:
+                row(meaning.vendor)["meanings"].append(meaning)
+    return dict(sorted(index.items(), key=lambda item: item[1]["vendor"].name.lower()))
+
+
+@public_page
+def vendors(request: HttpRequest) -> HttpResponse:
+    current = catalogue.for_request(request)
+
+    def build_context():
+        return {"vendors": list(vendor_index(current).values()), "query": search.Query()}
+
+    return render_page(request, "reference/vendors.html", build_context, cache_key="vendors")
+
+
+@public_page
+def vendor(request: HttpRequest, slug: str) -> HttpResponse:
+    current = catalogue.for_request(request)
+    found = vendor_index(current).get(slug)
+    if found is None:
+        return not_found(request)
+
+    def build_context():
+        about = found["vendor"].about
+        paragraphs = [p.strip() for p in about.split("\n\n") if p.strip()]
+        return {**found, "paragraphs": paragraphs, "query": search.Query()}
+
+    return render_page(request, "reference/vendor.html", build_context, cache_key=f"vendor|{slug}")

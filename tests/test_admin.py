@@ -26,20 +26,27 @@ def change_url(code):
 
 
 def form_data(client, pk, url=None, **changes):
-    """The form's current values as a browser posts them: textareas with CRLF line breaks."""
-    form = client.get(url or change_url(pk)).context["adminform"].form
+    """The change form's current values as a browser posts them: textareas with CRLF."""
+    context = client.get(url or change_url(pk)).context
+    forms = [context["adminform"].form]
+    for inline in context.get("inline_admin_formsets", []):  # the code's other meanings
+        forms += [inline.formset.management_form, *inline.formset.forms]
     data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if name == "related":
-            data[name] = [str(v) for v in value]
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, str):
-            data[name] = value.replace("\n", "\r\n")
-        elif value is not None:
-            data[name] = value
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if name == "related":
+                data[key] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            elif isinstance(value, str):
+                data[key] = value.replace("
+", "
+")
+            elif value is not None:
+                data[key] = value
     data.update(changes)
     return data
 
@@ -59,8 +66,15 @@ def test_anonymous_visitors_are_sent_to_the_login(client, codes):
 def test_editors_group_can_view_and_change_but_not_delete_or_manage_users(codes):
     group = Group.objects.get(name="Editors")
     assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "add_meaning",
+        "add_vendor",
+        "change_meaning",
         "change_statuscode",
+        "change_vendor",
+        "delete_meaning",
+        "view_meaning",
         "view_statuscode",
+        "view_vendor",
     ]
 
 
@@ -79,7 +93,7 @@ def test_changelist_shows_code_phrase_class_officialness_and_update(editor_clien
         ({"q": "teapot"}, {418}),
         (
             {"class": "5", "official__exact": "0"},
-            {509, 520, 521, 522, 523, 524, 525, 526, 530, 598},
+            {509, 520, 521, 522, 523, 524, 525, 526, 527, 529, 530, 561},
         ),
         ({"q": "not a code at all xyzzy"}, set()),
     ],

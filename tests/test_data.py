@@ -1,15 +1,30 @@
-"""The data set, tested as data: the whole registry, right phrases, no filler."""
+"""The data set, tested as data: the whole registry, right phrases, no filler, sources,
+and examples that are real HTTP/1.1.
+
+How the examples count as HTTP: each example is the message as it crosses the wire
+with every line ending CRLF (the fixture stores LF, an admin textarea posts CRLF; both
+mean the same bytes), in UTF-8. So a body's Content-Length is its length in bytes with
+CRLF line endings. An example that shows no body shows the head only (a 100 MB upload);
+a body that is shown is the whole body and is framed by Content-Length (or chunked).
+A response example may hold interim 1xx responses before the final one. h11, a real
+HTTP/1.1 parser, reads every example.
+"""
 
 import json
 import re
 from http import HTTPStatus
 from pathlib import Path
 
+import h11
 import pytest
 from rapidfuzz import fuzz
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "status_codes.json"
-ENTRIES = {entry["pk"]: entry["fields"] for entry in json.loads(FIXTURE.read_text("utf-8"))}
+RAW = json.loads(FIXTURE.read_text("utf-8"))
+ENTRIES = {e["pk"]: e["fields"] for e in RAW if e["model"] == "reference.statuscode"}
+VENDORS = {e["pk"]: e["fields"] for e in RAW if e["model"] == "reference.vendor"}
+MEANINGS = [e["fields"] for e in RAW if e["model"] == "reference.meaning"]
+URL = re.compile(r"^https://[^\s|]+$")
 
 # The IANA HTTP Status Code Registry, as of this writing (unassigned ranges omitted).
 IANA = {
@@ -81,7 +96,14 @@ IANA = {
 # Where Python 3.11's http.HTTPStatus still uses an older name than the registry.
 PYTHON_DIFFERS = {413, 414, 416, 418, 422, 510}
 HEURISTICALLY_CACHEABLE = {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 451, 501}
-UNOFFICIAL_REQUIRED = {444: "nginx", 499: "nginx"} | dict.fromkeys(range(520, 527), "Cloudflare")
+UNOFFICIAL_REQUIRED = (
+    {444: "nginx", 499: "nginx", 419: "laravel", 420: "twitter", 430: "shopify", 498: "esri"}
+    | dict.fromkeys([440, 449], "microsoft")
+    | dict.fromkeys([460, 463, 464, 561], "aws")
+    | dict.fromkeys([*range(520, 528), 530], "cloudflare")
+)
+# Codes a server should not send, each with the reason on its page.
+NOT_SENT = {0, 306, 418, 444, 460, 494, 495, 496, 497, 499, 510, 527}
 SEED = [
     100,
     101,
@@ -149,16 +171,20 @@ def test_former_names_are_kept_for_search(code, former):
     assert former in ENTRIES[code]["former_names"].splitlines()
 
 
-@pytest.mark.parametrize(("code", "origin"), UNOFFICIAL_REQUIRED.items())
-def test_unofficial_codes_are_labelled_with_their_origin(code, origin):
+@pytest.mark.parametrize(("code", "vendor"), UNOFFICIAL_REQUIRED.items())
+def test_unofficial_codes_name_who_sends_them(code, vendor):
     assert ENTRIES[code]["official"] is False
-    assert origin in ENTRIES[code]["origin"]
+    assert ENTRIES[code]["vendor"] == vendor
+    assert ENTRIES[code]["origin"]
 
 
 def test_only_registry_codes_are_official():
     official = {code for code, fields in ENTRIES.items() if fields["official"]}
     assert official == set(IANA)
-    assert all(fields["origin"] for fields in ENTRIES.values() if not fields["official"])
+    unofficial = {code: f for code, f in ENTRIES.items() if not f["official"]}
+    assert all(f["origin"] for f in unofficial.values())
+    # Code 0 is sent by nobody: clients and logs report it; everything else has a vendor.
+    assert {code for code, f in unofficial.items() if not f["vendor"]} == {0}
 
 
 def test_cacheability_follows_rfc_9110_section_15_1():
@@ -171,10 +197,283 @@ def test_entry_is_complete_and_has_no_placeholder(code):
     for name in ("summary", "description", "use_cases", "example_request", "example_response"):
         assert fields[name].strip(), name
         assert not re.search(r"lorem|\bTODO\b|\bTBD\b|placeholder", fields[name], re.I)
-    assert fields["example_response"].startswith("HTTP/")
-    assert str(code) in fields["example_response"]
+    # nginx's 494–497 are never on the wire: their example is the 400 the client receives.
+    assert str(code) in fields["example_response"] or fields["not_sent_reason"]
     assert set(fields["related"]) <= set(ENTRIES)
     assert "\ufffd" not in json.dumps(fields, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("code", sorted(ENTRIES))
+def test_entry_lists_its_sources_and_when_it_was_reviewed(code):
+    fields = ENTRIES[code]
+    sources = [line.rpartition("|") for line in fields["sources"].splitlines() if line.strip()]
+    assert sources, "every entry names its sources"
+    for title, bar, url in sources:
+        assert bar and title.strip(), f"'Title | URL' expected: {title}{bar}{url}"
+        assert URL.match(url.strip()), url
+    if fields["spec_url"]:
+        assert fields["spec_url"] in fields["sources"]
+    if fields["official"]:
+        assert "www.iana.org/assignments/http-status-codes" in fields["sources"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["reviewed"] or "")
+
+
+def test_every_meaning_is_sourced_and_belongs_to_a_known_vendor_and_code():
+    assert MEANINGS
+    for meaning in MEANINGS:
+        assert meaning["code"] in ENTRIES
+        assert meaning["vendor"] in VENDORS
+        assert URL.match(meaning["source_url"]), meaning
+        assert meaning["phrase"] and meaning["used_by"] and meaning["description"]
+
+
+@pytest.mark.parametrize(
+    ("code", "used_by", "phrase"),
+    [
+        (499, "Esri ArcGIS", "Token Required"),
+        (308, "Google", "Resume Incomplete"),
+        (420, "Spring", "Method Failure"),
+    ],
+)
+def test_codes_carry_their_other_meanings(code, used_by, phrase):
+    assert any(
+        m["code"] == code and used_by in m["used_by"] and m["phrase"] == phrase for m in MEANINGS
+    )
+
+
+def test_each_meaning_of_the_same_code_has_its_own_order():
+    keys = [(m["code"], m["order"]) for m in MEANINGS]
+    assert len(keys) == len(set(keys))
+
+
+def test_every_vendor_is_described_and_has_codes_or_meanings():
+    used = {f["vendor"] for f in ENTRIES.values()} | {m["vendor"] for m in MEANINGS}
+    assert set(VENDORS) == used - {None}
+    for slug, vendor in VENDORS.items():
+        assert vendor["name"] and vendor["about"], slug
+        assert URL.match(vendor["url"]), slug
+
+
+def test_cloudflare_entries_do_not_repeat_what_the_vendor_page_says():
+    cloudflare = {c: f for c, f in ENTRIES.items() if f["vendor"] == "cloudflare"}
+    assert "CF-RAY" in VENDORS["cloudflare"]["about"]
+    rays = [
+        re.search(r"CF-RAY: (\S+)", f["example_response"]).group(1) for f in cloudflare.values()
+    ]
+    assert len(set(rays)) == len(rays), "each example has its own Ray ID"
+    for code, fields in cloudflare.items():
+        assert "CF-RAY" not in fields["headers"], code
+        assert "reason text on the status line" not in fields["description"], code
+
+
+@pytest.mark.parametrize(
+    ("code", "common_name"), [(418, "I'm a teapot"), (306, "Switch Proxy"), (510, "Not Extended")]
+)
+def test_placeholder_registry_phrases_get_the_name_developers_know(code, common_name):
+    assert ENTRIES[code]["common_name"] == common_name
+    assert ENTRIES[code]["phrase"] == IANA[code]
+
+
+def test_renamed_codes_keep_their_old_names_as_former_names_not_common_names():
+    # The registry's current name is the right one to show; the old one stays searchable.
+    for code in (413, 414, 416, 422):
+        assert not ENTRIES[code]["common_name"], code
+        assert ENTRIES[code]["former_names"], code
+
+
+def test_codes_a_server_should_not_send_say_why():
+    assert {code for code, f in ENTRIES.items() if f["not_sent_reason"]} == NOT_SENT
+
+
+@pytest.mark.parametrize(
+    ("code", "permanent", "keeps_method"),
+    [
+        (301, True, False),
+        (302, False, False),
+        (303, False, False),
+        (307, False, True),
+        (308, True, True),
+    ],
+)
+def test_redirects_say_whether_they_are_permanent_and_keep_the_method(
+    code, permanent, keeps_method
+):
+    # RFC 9110 §15.4: 301/302 may turn POST into GET, 303 always does, 307/308 never.
+    fields = ENTRIES[code]
+    assert (fields["permanent"], fields["keeps_method"]) == (permanent, keeps_method)
+    assert fields["browser_behaviour"]
+
+
+@pytest.mark.parametrize(
+    ("code", "safe_to_retry"),
+    [
+        (400, False),
+        (401, False),
+        (403, False),
+        (404, False),
+        (409, False),
+        (412, False),
+        (422, False),
+        (500, None),
+        (502, True),
+        (503, True),
+        (504, True),
+    ],
+)
+def test_errors_say_whether_an_unchanged_retry_can_help(code, safe_to_retry):
+    assert ENTRIES[code]["safe_to_retry"] is safe_to_retry
+    assert ENTRIES[code]["browser_behaviour"]
+
+
+@pytest.mark.parametrize("code", [200, 201, 202, 204])
+def test_success_codes_say_what_clients_do(code):
+    assert ENTRIES[code]["browser_behaviour"]
+
+
+def test_status_zero_explains_each_cause():
+    zero = ENTRIES[0]
+    text = zero["description"]
+    for cause in ("curl", "000", "CORS", "no-cors", "Failed to fetch", "XMLHttpRequest"):
+        assert cause in text, cause
+    for word in ("0", "000", "status 0"):
+        assert word in [k.strip() for k in zero["keywords"].split(",")], word
+
+
+# --- the examples, read by a real HTTP/1.1 parser ------------------------------------------
+
+
+def wire(text):
+    """The bytes on the wire: every line ending CRLF, UTF-8."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def _events(conn):
+    """Events until the parser wants more data, the message ends, or the protocol switches."""
+    events = []
+    while True:
+        event = conn.next_event()
+        if event in (h11.NEED_DATA, h11.PAUSED):
+            return events, event
+        events.append(event)
+        if isinstance(event, h11.EndOfMessage):
+            return events, None
+
+
+def parse_request(text):
+    """The example request as h11 reads it, and its body as shown."""
+    head, sep, body = text.replace("\r\n", "\n").partition("\n\n")
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(wire(head) + b"\r\n\r\n" + wire(body))
+    try:
+        events, waiting = _events(conn)
+    except h11.RemoteProtocolError as exc:
+        raise AssertionError(f"not a valid HTTP/1.1 request: {exc}") from exc
+    request = events[0]
+    if body:
+        names = {name for name, _ in request.headers}
+        assert names & {b"content-length", b"transfer-encoding"}, (
+            "a body without Content-Length: on the wire that request has an empty body"
+        )
+        assert waiting is None, "Content-Length is larger than the body"
+        received = b"".join(e.data for e in events if isinstance(e, h11.Data))
+        assert received == wire(body) and not conn.trailing_data[0], (
+            "Content-Length does not match the body (counted with CRLF line endings)"
+        )
+    return request
+
+
+def _final_head_is_last(text):
+    parts = text.split("\n\n")
+    for index, part in enumerate(parts):
+        status = re.match(r"HTTP/\S+ (\d{3})", part)
+        if status and (status.group(1) == "101" or not status.group(1).startswith("1")):
+            return index == len(parts) - 1
+    return True
+
+
+def parse_response(text, request):
+    """The interim and final responses of a response example, as h11 reads them."""
+    text = text.replace("\r\n", "\n")
+    conn = h11.Connection(h11.CLIENT)
+    framing = {b"content-length", b"transfer-encoding"}
+    headers = [(n, v) for n, v in request.headers if n not in framing]
+    conn.send(h11.Request(method=request.method, target=request.target, headers=headers))
+    conn.send(h11.EndOfMessage())
+    data = wire(text)
+    if _final_head_is_last(text):
+        data += b"\r\n\r\n"  # the example shows the final response's head only
+    conn.receive_data(data)
+    responses, ended = [], False
+    try:
+        while not ended and conn.their_state is not h11.SWITCHED_PROTOCOL:
+            batch, waiting = _events(conn)
+            responses += [
+                e for e in batch if isinstance(e, h11.InformationalResponse | h11.Response)
+            ]
+            ended = bool(batch) and isinstance(batch[-1], h11.EndOfMessage)
+            if waiting is not None:
+                break
+    except h11.RemoteProtocolError as exc:
+        raise AssertionError(f"not a valid HTTP/1.1 response: {exc}") from exc
+    assert responses, "no status line"
+    final = responses[-1]
+    if conn.their_state is h11.SWITCHED_PROTOCOL:
+        return responses
+    assert isinstance(final, h11.Response), "only interim 1xx responses, no final one"
+    shown = data.split(b"\r\n\r\n", len(responses))[-1]
+    if shown:
+        names = {name for name, _ in final.headers}
+        assert names & framing, "a body without Content-Length"
+        assert ended, "Content-Length is larger than the body"
+        assert not conn.trailing_data[0], (
+            "bytes after the message: Content-Length smaller than the body (counted with "
+            "CRLF line endings), or a body where none is allowed"
+        )
+    return responses
+
+
+@pytest.mark.parametrize("code", sorted(ENTRIES))
+def test_example_request_is_valid_http_1_1(code):
+    request = parse_request(ENTRIES[code]["example_request"])
+    # 505's example is the one request in a version the server refuses.
+    assert request.http_version == (b"2.0" if code == 505 else b"1.1")
+
+
+@pytest.mark.parametrize("code", sorted(ENTRIES))
+def test_example_response_is_valid_http_1_1_and_shows_the_code(code):
+    fields = ENTRIES[code]
+    response = fields["example_response"]
+    if not response.startswith("HTTP/"):
+        # A code that never reaches the wire shows what you meet instead: curl's
+        # output, a log line. Only those may skip the HTTP response.
+        assert fields["not_sent_reason"], "only a code that is never sent may show a transcript"
+        return
+    responses = parse_response(response, parse_request(fields["example_request"]))
+    statuses = [r.status_code for r in responses]
+    final_body = wire(response).split(b"\r\n\r\n", len(responses))[-1]
+    # The code is on a status line, or in the body where the vendor puts it (a WebDAV
+    # multistatus, ArcGIS's JSON error), or the client receives another code instead.
+    assert code in statuses or str(code).encode() in final_body or fields["not_sent_reason"], (
+        statuses
+    )
+
+
+def test_a_body_without_content_length_is_refused():
+    with pytest.raises(AssertionError, match="without Content-Length"):
+        parse_request('POST /items HTTP/1.1\nHost: example.com\n\n{"name": "x"}')
+
+
+def test_content_length_counts_crlf_line_endings():
+    request = "POST /notes HTTP/1.1\nHost: example.com\nContent-Length: {}\n\nline one\nline two"
+    assert parse_request(request.format(18))  # 8 + CRLF + 8
+    with pytest.raises(AssertionError, match="does not match"):
+        parse_request(request.format(17))
+
+
+def test_a_response_body_longer_than_its_content_length_is_refused():
+    request = parse_request("GET / HTTP/1.1\nHost: example.com")
+    with pytest.raises(AssertionError, match="bytes after the message"):
+        parse_response("HTTP/1.1 200 OK\nContent-Length: 2\n\nhello", request)
 
 
 @pytest.mark.parametrize("code", sorted(IANA))

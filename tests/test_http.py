@@ -259,7 +259,7 @@ def test_html_is_compressed_when_the_client_accepts_it(client, codes):
 def test_public_pages_run_a_constant_number_of_queries(
     client, codes, path, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):  # cold: data version, codes, meanings, vendors
+    with django_assert_max_num_queries(3):  # cold: data version, codes with vendors, meanings with theirs
         client.get(path)
     with django_assert_max_num_queries(1):  # warm: the data version only
         client.get(path)
@@ -281,7 +281,7 @@ def test_query_count_does_not_grow_with_the_number_of_codes(
             official=False,
             origin="test",
         )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         client.get("/")
 
 

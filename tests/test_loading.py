@@ -6,16 +6,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 
-from reference.models import StatusCode
-from tests.test_data import FIXTURE
+from reference.models import Meaning, StatusCode, Vendor
+from tests.test_data import FIXTURE, RAW
 
 pytestmark = pytest.mark.django_db
 
 
 def entry(code=799, **fields):
-    base = json.loads(FIXTURE.read_text("utf-8"))[0]
-    base = {**base, "pk": code, "fields": {**base["fields"], "related": [], **fields}}
-    return base
+    base = next(e for e in RAW if e["model"] == "reference.statuscode")
+    return {**base, "pk": code, "fields": {**base["fields"], "related": [], **fields}}
+
+
+def meaning_entry(pk=900, **fields):
+    base = next(e for e in RAW if e["model"] == "reference.meaning")
+    return {**base, "pk": pk, "fields": {**base["fields"], **fields}}
 
 
 def write(tmp_path, entries):
@@ -25,79 +29,147 @@ def write(tmp_path, entries):
 
 
 def snapshot():
-    return {
+    codes = {
         obj.code: {**model_to_dict(obj), "related": sorted(r.code for r in obj.related.all())}
         | {"created": obj.created, "updated": obj.updated, "version": obj.version}
         for obj in StatusCode.objects.prefetch_related("related")
     }
+    vendors = {v.slug: model_to_dict(v) for v in Vendor.objects.all()}
+    meanings = {m.pk: model_to_dict(m) for m in Meaning.objects.all()}
+    return {"codes": codes, "vendors": vendors, "meanings": meanings}
+
+
+def count(model):
+    return sum(1 for e in RAW if e["model"] == model)
 
 
 def test_fixture_loads_into_an_empty_database(codes):
+    Meaning.objects.all().delete()
     StatusCode.objects.all().delete()
+    Vendor.objects.all().delete()
     call_command("load_codes", verbosity=0)
-    assert StatusCode.objects.count() == len(json.loads(FIXTURE.read_text("utf-8")))
+    assert StatusCode.objects.count() == count("reference.statuscode")
+    assert Vendor.objects.count() == count("reference.vendor")
+    assert Meaning.objects.count() == count("reference.meaning")
     assert [r.code for r in StatusCode.objects.get(code=301).related.all()]
+    assert StatusCode.objects.get(code=524).vendor.name == "Cloudflare"
+    assert {m.phrase for m in StatusCode.objects.get(code=499).meanings.all()} >= {"Token Required"}
 
 
-def test_reloading_keeps_editors_edits_and_adds_only_missing_codes(codes):
+def test_reloading_keeps_editors_edits_and_adds_only_what_is_missing(codes):
     edited = StatusCode.objects.get(code=404)
     edited.summary = "An editor's better summary."
     edited.save()
+    Vendor.objects.filter(slug="nginx").update(about="An editor's nginx page.")
+    token = Meaning.objects.get(code=499, phrase="Token Required")
+    token.description = "An editor's wording."
+    token.save()
+    resume = Meaning.objects.get(code=308)
+    resume_pk = resume.pk
+    resume.delete()
     StatusCode.objects.filter(code=418).delete()
 
     call_command("load_codes", verbosity=0)
 
     assert StatusCode.objects.get(code=404).summary == "An editor's better summary."
+    assert Vendor.objects.get(slug="nginx").about == "An editor's nginx page."
+    assert Meaning.objects.get(pk=token.pk).description == "An editor's wording."
+    assert Meaning.objects.get(pk=resume_pk).phrase == "Resume Incomplete"
     assert StatusCode.objects.filter(code=418).exists()
+
+
+def test_editors_can_add_meanings_after_a_load(codes):
+    # The meanings arrive with their ids; the id sequence must have moved past them
+    # (PostgreSQL), or the admin's first new meaning would collide.
+    added = Meaning.objects.create(
+        code_id=404,
+        used_by="An editor",
+        phrase="Lost",
+        description="A meaning added in the admin.",
+        source_url="https://example.com/",
+    )
+    assert added.pk > max(e["pk"] for e in RAW if e["model"] == "reference.meaning")
 
 
 def test_export_then_reload_into_an_empty_database_is_lossless(codes, tmp_path):
     edited = StatusCode.objects.get(code=429)
     edited.keywords += ", curated by a test — with “quotes”"
+    edited.reviewed = "2026-12-01"
     edited.save()
     edited.related.add(StatusCode.objects.get(code=200))
+    Meaning.objects.create(
+        code_id=429,
+        vendor_id="shopify",
+        used_by="Shopify",
+        phrase="Too Many Requests",
+        description="Line one\r\nline two, as a browser posts it.",
+        when="",
+        source_url="https://shopify.dev/docs/api/usage/rate-limits",
+        order=3,
+    )
     before = snapshot()
 
     out = tmp_path / "export.json"
     call_command("export_codes", str(out), verbosity=0)
+    Meaning.objects.all().delete()
     StatusCode.objects.all().delete()
+    Vendor.objects.all().delete()
     call_command("load_codes", str(out), verbosity=0)
 
     after = snapshot()
-    assert after.keys() == before.keys()
-    for code in before:
-        assert after[code] == before[code], code
+    for part in before:
+        assert after[part].keys() == before[part].keys(), part
+        for key in before[part]:
+            assert after[part][key] == before[part][key], (part, key)
 
 
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ({"fields_extra": {"colour": "red"}}, "has no field named 'colour'"),
-        ({"code": 700}, "less than or equal to 599"),
-        ({"fields_extra": {"phrase": ""}}, "phrase"),
-        ({"duplicate": True}, "duplicates entry #1"),
-        ({"fields_extra": {"related": [798]}}, "related codes [798]"),
+        (entry(597, colour="red"), "has no field named 'colour'"),
+        (entry(700), "not a status code"),
+        (entry(597, phrase=""), "phrase"),
+        (entry(597, related=[798]), "related codes [798]"),
+        (entry(597, vendor="nobody"), "vendor ['nobody']"),
+        (meaning_entry(code=798), "code [798]"),
+        (meaning_entry(vendor="nobody"), "vendor ['nobody']"),
+        (meaning_entry(source_url="not a url"), "source_url"),
+        ({"model": "reference.vendor", "pk": "Not a slug!", "fields": {"name": "X"}}, "slug"),
+        ({"model": "auth.user", "pk": 1, "fields": {}}, "is not one of"),
     ],
-    ids=["unknown-field", "code-700", "empty-phrase", "duplicate-code", "dangling-related"],
+    ids=[
+        "unknown-field",
+        "code-700",
+        "empty-phrase",
+        "dangling-related",
+        "unknown-vendor",
+        "meaning-of-unknown-code",
+        "meaning-of-unknown-vendor",
+        "meaning-without-source",
+        "bad-vendor-slug",
+        "other-model",
+    ],
 )
 def test_bad_fixture_stops_the_load_naming_the_entry_and_changes_nothing(
     codes, tmp_path, bad, message
 ):
     StatusCode.objects.filter(code=418).delete()  # something the load would add
     before = snapshot()
-    good = entry(418, **{"phrase": "(Unused)"})
-    broken = entry(
-        bad.get("code", 599 if bad.get("duplicate") else 597), **bad.get("fields_extra", {})
-    )
-    entries = [good, broken] if not bad.get("duplicate") else [broken, broken]
-    path = write(tmp_path, entries)
+    good = entry(418, phrase="(Unused)")
+    path = write(tmp_path, [good, bad])
 
     with pytest.raises(CommandError) as error:
         call_command("load_codes", path, verbosity=0)
 
     assert message in str(error.value)
-    assert "entry #" in str(error.value)
+    assert "entry #2" in str(error.value)
     assert snapshot() == before
+
+
+def test_a_duplicated_entry_is_refused_naming_both(codes, tmp_path):
+    path = write(tmp_path, [entry(597), entry(597)])
+    with pytest.raises(CommandError, match=r"entry #2 \(code 597\) duplicates entry #1"):
+        call_command("load_codes", path, verbosity=0)
 
 
 def test_unreadable_fixture_is_a_clear_error(tmp_path):

@@ -46,7 +46,7 @@ KNOWN_GO_CONSTANTS = {
     505: "StatusHTTPVersionNotSupported",
     511: "StatusNetworkAuthenticationRequired",
 }
-GO_HAS_NO_CONSTANT = [104, 306, 419, 420, 440, 444, 449, 494, 499, 509, 520, 530, 598]
+GO_HAS_NO_CONSTANT = [104, 306, 419, 420, 440, 444, 449, 494, 499, 509, 520, 530]
 
 
 def by_slug(entry):

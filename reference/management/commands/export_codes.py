@@ -1,12 +1,17 @@
-"""Write the database's status codes back to the fixture, for review and commit."""
+"""Write the database's data set back to the fixture, for review and commit.
+
+One file holds it all, in the order the load needs it: vendors, then status
+codes, then the other meanings codes carry.
+"""
 
 import datetime
+from itertools import chain
 
 from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
-from reference.models import StatusCode
+from reference.models import Meaning, StatusCode, Vendor
 
 from .load_codes import DEFAULT_FIXTURE
 
@@ -21,16 +26,26 @@ class LosslessEncoder(DjangoJSONEncoder):
 
 
 class Command(BaseCommand):
-    help = "Export every status code, as curated in the admin, to the fixture file."
+    help = "Export every vendor, status code and meaning, as curated in the admin, to the fixture."
 
     def add_arguments(self, parser):
         parser.add_argument("output", nargs="?", default=str(DEFAULT_FIXTURE))
 
     def handle(self, output, **options):
-        queryset = StatusCode.objects.order_by("code").prefetch_related("related")
+        vendors = Vendor.objects.order_by("slug")
+        codes = StatusCode.objects.order_by("code").prefetch_related("related")
+        meanings = Meaning.objects.order_by("code", "order", "pk")
         with open(output, "w", encoding="utf-8") as stream:
             serializers.serialize(
-                "json", queryset, stream=stream, indent=2, ensure_ascii=False, cls=LosslessEncoder
+                "json",
+                chain(vendors, codes, meanings),
+                stream=stream,
+                indent=2,
+                ensure_ascii=False,
+                cls=LosslessEncoder,
             )
             stream.write("\n")
-        self.stdout.write(f"Exported {queryset.count()} status codes to {output}.")
+        self.stdout.write(
+            f"Exported {vendors.count()} vendors, {codes.count()} status codes and "
+            f"{meanings.count()} meanings to {output}."
+        )
