@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition
 
-from . import catalogue, search
+from . import catalogue, compare, search
 from .models import CLASS_SLUGS
 from .views import public_page
 
@@ -525,3 +525,69 @@ OPENAPI = {
     },
 }
 OPENAPI_ETAG = hashlib.blake2s(json.dumps(OPENAPI).encode(), digest_size=8).hexdigest()
+
+
+# -- Comparisons ("which one should I use?") -------------------------------
+# Self-contained: the tables of reference/compare.py, as on /compare/<slug>/.
+
+
+def serialize_comparison(comparison, request):
+    """A comparison with its rows: each code's values for the comparison's columns."""
+    absolute = request.build_absolute_uri
+    by_code = catalogue.for_request(request).by_code
+    return {
+        "slug": comparison.slug,
+        "title": comparison.title,
+        "question": comparison.question,
+        "url": absolute(reverse("reference:compare", args=[comparison.slug])),
+        "columns": [
+            {"field": column.field, "label": column.label, "help": column.help}
+            for column in comparison.columns
+        ],
+        "codes": [
+            {
+                "code": entry.code,
+                "phrase": entry.phrase,
+                "name": entry.display_name,
+                "url": absolute(entry.get_absolute_url()),
+                **{column.field: getattr(entry, column.field) for column in comparison.columns},
+            }
+            for entry in comparison.entries(by_code)
+        ],
+    }
+
+
+def _compare_etag(request, slug=None):
+    if slug is not None and slug not in compare.BY_SLUG:
+        return None
+    return _version_etag(request)
+
+
+def _compare_last_modified(request, slug=None):
+    return catalogue.for_request(request).last_modified if _compare_etag(request, slug) else None
+
+
+@api_view(_compare_etag, _compare_last_modified)
+def comparisons(request):
+    """Every comparison, with its table."""
+    return _json(
+        {
+            "count": len(compare.COMPARISONS),
+            "results": [serialize_comparison(c, request) for c in compare.COMPARISONS],
+        }
+    )
+
+
+@api_view(_compare_etag, _compare_last_modified)
+def comparison(request, slug):
+    """One comparison, or a JSON 404 naming the valid slugs."""
+    found = compare.BY_SLUG.get(slug)
+    if found is None:
+        return error(
+            404,
+            "Not Found",
+            f"There is no comparison “{slug[:40]}”. Valid comparisons: "
+            f"{', '.join(compare.BY_SLUG)}.",
+            valid_comparisons=list(compare.BY_SLUG),
+        )
+    return _json(serialize_comparison(found, request))
