@@ -1,4 +1,4 @@
-""""Which one should I use?": the comparisons between codes that readers confuse.
+""" "Which one should I use?": the comparisons between codes that readers confuse.
 
 Each comparison is defined once here (its slug, title, question, codes and the
 columns it shows); the values in its table are curated data on the codes

@@ -1,4 +1,4 @@
-""""Which one should I use?": the comparison pages and their JSON, built from curated data."""
+""" "Which one should I use?": the comparison pages and their JSON, built from curated data."""
 
 import pytest
 

@@ -103,8 +103,11 @@ def test_giscus_runs_under_our_csp_is_sized_and_follows_the_colour_scheme(
     page.wait_for_function(
         "() => document.querySelector('iframe.giscus-frame').getBoundingClientRect().height === 321"
     )
-    assert page.evaluate(
-        "() => getComputedStyle(document.querySelector('iframe.giscus-frame')).colorScheme"
-    ) == "light dark"
+    assert (
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('iframe.giscus-frame')).colorScheme"
+        )
+        == "light dark"
+    )
     assert not [text for text in problems if "Content Security Policy" in text], problems
     assert problems == []

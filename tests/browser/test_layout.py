@@ -32,7 +32,8 @@ def sized(request, browser):
 # The codes whose number and name are wholly inside the first viewport, unscrolled.
 CODES_ON_FIRST_SCREEN = """() => [...document.querySelectorAll('#results .code-item .code-link')]
     .map(link => link.getBoundingClientRect())
-    .filter(box => box.top >= 0 && box.bottom <= innerHeight && box.right <= innerWidth && box.width > 0)
+    .filter(box => box.width > 0 && box.top >= 0 && box.bottom <= innerHeight
+                   && box.right <= innerWidth)
     .length"""
 
 # Elements whose right edge passes their parent's, outside intentional scrollers.
@@ -50,8 +51,9 @@ OVERFLOWING = """() => {
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height) continue;
     if (box.right > parent.getBoundingClientRect().right + 1) {
+      const classes = typeof el.className === 'string' ? el.className : '';
       found.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                 (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+                 (classes ? '.' + classes.split(' ').join('.') : '') +
                  ' ' + (el.textContent || '').trim().slice(0, 40));
     }
   }
@@ -108,7 +110,8 @@ def test_keyboard_hint_only_where_there_is_a_keyboard_and_placeholder_fits(site,
           const style = getComputedStyle(input);
           const context = document.createElement('canvas').getContext('2d');
           context.font = style.font;
-          const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+          const room = input.clientWidth - padding;
           return [room, context.measureText(input.placeholder).width];
         }"""
     )
@@ -172,7 +175,9 @@ def admin_login(site, django_user_model):
         page.get_by_label("Username").fill("ada")
         page.get_by_label("Password").fill("a-long-admin-password")
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("link", name="Log out").or_(page.locator("#logout-form"))).to_be_attached()
+        expect(
+            page.get_by_role("link", name="Log out").or_(page.locator("#logout-form"))
+        ).to_be_attached()
 
     return log_in
 
@@ -197,13 +202,18 @@ def test_full_page_screenshots_and_nothing_overflows(site, browser, scheme, admi
         ]:
             page.goto(site + path)
             expect(page.locator("h1")).to_be_visible()
-            page.screenshot(path=str(SCREENSHOTS / f"full-{name}-{size}-{scheme}.png"), full_page=True)
+            page.screenshot(
+                path=str(SCREENSHOTS / f"full-{name}-{size}-{scheme}.png"), full_page=True
+            )
             assert_nothing_overflows(page, f"{path} {size}")
         admin_login(page)
         page.goto(site + "/admin/reference/statuscode/404/change/")
         expect(page.locator("#content h1, #content h2").first).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / f"full-admin-404-{size}-{scheme}.png"), full_page=True)
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= (
-            options["viewport"]["width"]
+        page.screenshot(
+            path=str(SCREENSHOTS / f"full-admin-404-{size}-{scheme}.png"), full_page=True
+        )
+        assert (
+            page.evaluate("() => document.documentElement.scrollWidth")
+            <= (options["viewport"]["width"])
         )
         context.close()
