@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import catalogue, search
+from . import catalogue, compare, search
 from .conditional import error_body, json_error, public
 from .models import CLASS_SLUGS
 from .openapi import openapi_document
@@ -174,3 +174,59 @@ def provenance(entry, request):
         "sources": [{"title": title, "url": url} for title, url in entry.source_list],
         "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
     }
+
+
+# -- Comparisons ("which one should I use?") -------------------------------
+# The tables of reference/compare.py, as on /compare/<slug>/.
+
+
+def serialize_comparison(comparison, request):
+    """A comparison with its rows: each code's values for the comparison's columns."""
+    absolute = request.build_absolute_uri
+    by_code = catalogue.for_request(request).by_code
+    return {
+        "slug": comparison.slug,
+        "title": comparison.title,
+        "question": comparison.question,
+        "url": absolute(reverse("reference:compare", args=[comparison.slug])),
+        "columns": [
+            {"field": column.field, "label": column.label, "help": column.help}
+            for column in comparison.columns
+        ],
+        "codes": [
+            {
+                "code": entry.code,
+                "phrase": entry.phrase,
+                "name": entry.display_name,
+                "url": absolute(entry.get_absolute_url()),
+                **{column.field: getattr(entry, column.field) for column in comparison.columns},
+            }
+            for entry in comparison.entries(by_code)
+        ],
+    }
+
+
+@api_view
+def comparisons(request):
+    """Every comparison, with its table."""
+    return _json(
+        {
+            "count": len(compare.COMPARISONS),
+            "results": [serialize_comparison(c, request) for c in compare.COMPARISONS],
+        }
+    )
+
+
+@api_view
+def comparison(request, slug):
+    """One comparison, or a JSON 404 naming the valid slugs."""
+    found = compare.BY_SLUG.get(slug)
+    if found is None:
+        return json_error(
+            404,
+            "Not Found",
+            f"There is no comparison “{slug[:40]}”. Valid comparisons: "
+            f"{', '.join(compare.BY_SLUG)}.",
+            valid_comparisons=list(compare.BY_SLUG),
+        )
+    return _json(serialize_comparison(found, request))

@@ -36,4 +36,8 @@ urlpatterns = [
     path("api/codes/<str:segment>/", api.not_a_code),
     path("try/<code:code>/", tryit.try_code, name="try"),
     path("try/<str:segment>/", tryit.not_a_code),
+    path("compare/", views.compare_index, name="compare-index"),
+    path("compare/<slug:slug>/", views.comparison, name="compare"),
+    path("api/compare/", api.comparisons, name="api-compare-index"),
+    path("api/compare/<str:slug>/", api.comparison, name="api-compare"),
 ]

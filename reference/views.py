@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import api, catalogue, search
+from . import api, catalogue, compare, search
 from .conditional import (
     cache_control_public,
     finish,
@@ -38,14 +38,14 @@ def _index_url(params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _chips(query):
-    """The class filter links: each keeps the search text and switches the class."""
+def _chips(query, view=""):
+    """The class filter links: each keeps the search text and view, and switches the class."""
     chips = [("", "All")] + [(f"{digit}xx", f"{digit}xx {name}") for digit, name in CLASSES.items()]
     return [
         {
             "slug": slug,
             "label": label,
-            "url": _index_url(query.params(**{"class": slug})),
+            "url": _index_url(query.params(**{"class": slug, "view": view})),
             "active": slug == query.class_slug,
         }
         for slug, label in chips
@@ -68,16 +68,23 @@ def index(request: HttpRequest) -> HttpResponse:
         return render(request, "reference/index.html", context, status=400)
     partial = wants_partial(request)
     template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
+    # A dense list by default; summaries and use cases with ?view=detailed.
+    view = "detailed" if request.GET.get("view") == "detailed" else ""
 
     def build_context():
         codes = catalogue.for_request(request).codes
         return {
             "query": query,
+            "view": view,
             "results": search.search(codes, query),
             "grouped": not query.text,
             "total": len(codes),
-            "chips": _chips(query),
-            "back_query": urlencode(query.params()),
+            "chips": _chips(query, view),
+            "view_urls": {
+                "compact": _index_url(query.params()),
+                "detailed": _index_url(query.params(view="detailed")),
+            },
+            "decisions": _decisions(catalogue.for_request(request).by_code),
             "giscus": _giscus("Comments & Feedback"),
         }
 
@@ -92,11 +99,8 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
         return not_found(request, code=code)
     if request.path != entry.get_absolute_url():
         return redirect(entry, permanent=True)
-    try:  # the reader's last search, kept for the way back
-        back = search.parse(request.GET)
-    except search.QueryTooLong:
-        back = search.Query()
 
+    # One URL per page: any query string is ignored (site.js offers the way back to a search).
     def build_context():
         codes = current.codes
         position = codes.index(entry)
@@ -104,7 +108,10 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
             "entry": entry,
             "previous": codes[position - 1] if position > 0 else None,
             "next": codes[position + 1] if position + 1 < len(codes) else None,
-            "back_query": urlencode(back.params()),
+            "comparisons": [
+                (c, [other for other in c.codes if other != entry.code])
+                for c in compare.including(entry.code)
+            ],
             "giscus": _giscus(f"{entry.code} {entry.phrase}"),
         }
 
@@ -224,3 +231,45 @@ def vendor(request: HttpRequest, slug: str) -> HttpResponse:
         return {**found, "paragraphs": paragraphs, "query": search.Query()}
 
     return render_page(request, "reference/vendor.html", build_context, cache_key=f"vendor|{slug}")
+
+
+# -- "Which one should I use?" ------------------------------------------------
+
+
+def _decisions(by_code):
+    """The decision guide: what you want to tell the client, and the codes that say it."""
+    return [
+        {
+            "want": want,
+            "codes": [by_code[code] for code in codes if code in by_code],
+            "comparison": compare.BY_SLUG.get(slug),
+        }
+        for want, codes, slug in compare.DECISIONS
+    ]
+
+
+@public_page
+def compare_index(request: HttpRequest) -> HttpResponse:
+    def build_context():
+        by_code = catalogue.for_request(request).by_code
+        return {
+            "comparisons": [(c, c.rows(by_code)) for c in compare.COMPARISONS],
+            "decisions": _decisions(by_code),
+        }
+
+    return render_page(request, "reference/compare_index.html", build_context, cache_key="")
+
+
+@public_page
+def comparison(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/compare/<slug>/``: one comparison as a table; an unknown slug is a 404."""
+    found = compare.BY_SLUG.get(slug)
+    if found is None:
+        return not_found(request)
+
+    def build_context():
+        rows = found.rows(catalogue.for_request(request).by_code)
+        others = [c for c in compare.COMPARISONS if c is not found]
+        return {"comparison": found, "rows": rows, "others": others}
+
+    return render_page(request, "reference/compare.html", build_context)

@@ -201,7 +201,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, GISCUS_ORIGIN],
-        "style-src": [SELF],
+        # giscus.app's client links its default.css (the frame's size and colour scheme).
+        "style-src": [SELF, GISCUS_ORIGIN],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],

@@ -23,7 +23,35 @@ def test_reference_lists_every_code_grouped_by_class(client, codes):
     assert codes_on(response) == sorted(codes.values_list("code", flat=True))
     for heading in ("1xx", "2xx", "3xx", "4xx", "5xx"):
         assert f'id="class-{heading}"' in html
+        assert f'href="#class-{heading}"' in html  # the jump links
+    assert "Use case:" not in html  # the dense list; use cases are in the detailed view
+    assert 'href="/?view=detailed"' in html
+
+
+def test_detailed_view_shows_use_cases_and_is_kept_by_the_links(client, codes):
+    response = client.get("/", {"view": "detailed", "q": "timeout"})
+    html = response.content.decode()
     assert "Use case:" in html
+    assert 'id="view-input" name="view" value="detailed">' in html  # the search keeps it
+    assert 'href="/?q=timeout&amp;class=5xx&amp;view=detailed"' in html  # so do the chips
+    compact = html.split(">Compact list</a>")[0].rsplit("<a ", 1)[1]
+    assert 'href="/?q=timeout"' in compact and 'data-hx-get="/?q=timeout"' in compact
+
+
+def test_unknown_view_is_the_default_list(client, codes):
+    html = client.get("/", {"view": "<b>"}).content.decode()
+    assert "Use case:" not in html and "&lt;b&gt;" not in html
+
+
+def test_decision_guide_leads_to_codes_and_comparisons(client, codes):
+    html = client.get("/").content.decode()
+    assert "I want to tell the client…" in html
+    assert 'href="/422/"' in html and 'href="/compare/bad-input/"' in html
+
+
+def test_header_and_heading_do_not_repeat(client, codes):
+    html = client.get("/").content.decode()
+    assert "<h1" in html and "HTTP Status Code Reference</h1>" not in html
 
 
 def test_search_and_class_combine_in_a_shareable_url(client, codes):
@@ -99,9 +127,36 @@ def test_unofficial_code_page_names_its_origin(client, codes):
     assert "Unofficial · nginx" in html
 
 
-def test_code_page_link_back_keeps_the_last_search(client, codes):
-    html = client.get("/504/", {"q": "timeout", "class": "5xx"}).content.decode()
-    assert 'href="/?q=timeout&amp;class=5xx"' in html
+def test_result_links_carry_no_query(client, codes):
+    html = client.get("/", {"q": "timeout", "class": "5xx"}).content.decode()
+    assert 'href="/504/"' in html
+    assert "/504/?" not in html
+
+
+def test_code_page_is_the_same_whatever_the_query(client, codes):
+    plain = client.get("/504/").content
+    assert client.get("/504/", {"q": "timeout", "class": "5xx"}).content == plain
+    assert b"data-back-to-search" in plain  # site.js offers the way back to a search
+
+
+def test_common_name_comes_first_and_the_registry_phrase_stays(client, codes):
+    entry = StatusCode.objects.get(code=418)
+    entry.common_name = "I'm a teapot"
+    entry.save()
+    page = client.get("/418/").content.decode()
+    assert "<title>418 I&#x27;m a teapot — HTTP status code</title>" in page
+    assert '<span class="phrase">I&#x27;m a teapot</span></h1>' in page
+    assert "Registry name: <strong>(Unused)</strong>" in page
+    assert "lists 418 as “(Unused)”" in page
+    listing = client.get("/").content.decode()
+    assert '<span class="phrase">I&#x27;m a teapot</span>' in listing
+    assert "IANA: (Unused)" in listing
+    assert '<span class="phrase">Not Found</span></h1>' in client.get("/404/").content.decode()
+
+
+def test_code_page_links_to_its_comparisons(client, codes):
+    html = client.get("/308/").content.decode()
+    assert 'href="/compare/redirects/">Compare 308 with 301, 302, 303, 307</a>' in html
 
 
 def test_code_without_slash_redirects(client, codes):
@@ -142,10 +197,16 @@ def test_edit_is_visible_on_the_next_request(client, codes):
     assert "Gone for good." in client.get("/", {"q": "gone"}).content.decode()
 
 
-def test_giscus_note_when_not_configured(client, codes):
-    html = client.get("/404/").content.decode()
-    assert "not configured on this site yet" in html
-    assert 'class="giscus"' not in html
+def test_readers_see_no_operator_instructions_when_giscus_is_not_configured(client, codes):
+    for path in ("/", "/404/"):
+        html = client.get(path).content.decode()
+        assert "GISCUS_REPO" not in html and "Comments" not in html
+        assert 'class="giscus"' not in html
+
+
+def test_editors_see_how_to_set_up_giscus(editor_client, codes):
+    html = editor_client.get("/404/").content.decode()
+    assert "Comments (editors only)" in html and "GISCUS_REPO_ID" in html
 
 
 def test_giscus_thread_per_code_when_configured(client, codes, giscus_configured):

@@ -1,5 +1,6 @@
-// What htmx does not do: keyboard shortcuts, copy buttons, and loading Giscus
-// only when its thread scrolls into view (no third-party request before then).
+// What htmx does not do: keyboard shortcuts, copy buttons, clean search URLs,
+// the way back to the last search, and loading Giscus only when its thread
+// scrolls into view (no third-party request before then).
 (function () {
   "use strict";
 
@@ -18,6 +19,44 @@
       search.dispatchEvent(new Event("input", { bubbles: true }));
     }
   });
+
+  // An empty search box means no search: "/" rather than "/?q=" in the address bar.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var parameters = event.detail.parameters;
+    if (parameters.q !== undefined && !String(parameters.q).trim()) delete parameters.q;
+  });
+
+  // Result links carry no query (one URL per page), so the last search is kept
+  // here for the code page's way back.
+  var LAST_SEARCH = "statuscodes:last-search";
+
+  function rememberSearch() {
+    if (!document.getElementById("search")) return;
+    try {
+      if (location.search) sessionStorage.setItem(LAST_SEARCH, location.pathname + location.search);
+      else sessionStorage.removeItem(LAST_SEARCH);
+    } catch (error) { /* storage disabled: the link keeps going to the full list */ }
+  }
+  document.addEventListener("htmx:pushedIntoHistory", rememberSearch);
+  window.addEventListener("popstate", rememberSearch);
+
+  function setUpBackLink() {
+    var link = document.querySelector("a[data-back-to-search]");
+    if (!link) return;
+    var last = null;
+    try { last = sessionStorage.getItem(LAST_SEARCH); } catch (error) { return; }
+    if (!last || last.charAt(0) !== "/") return;
+    link.href = last;
+    link.textContent = "← Back to your search";
+    link.addEventListener("click", function (event) {
+      // Straight from that search: going back also restores its scroll position.
+      var referrer = document.referrer ? new URL(document.referrer) : null;
+      if (referrer && referrer.origin === location.origin && referrer.pathname + referrer.search === last) {
+        event.preventDefault();
+        history.back();
+      }
+    });
+  }
 
   function setUpCopyButtons(root) {
     root.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
@@ -69,6 +108,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons(document);
+    rememberSearch();
+    setUpBackLink();
     setUpGiscus();
   });
 })();

@@ -49,6 +49,6 @@ def screenshot(page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(name):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take

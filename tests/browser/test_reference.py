@@ -66,6 +66,28 @@ def test_slash_focuses_search_and_escape_clears_it(site, page):
     page.keyboard.press("Escape")
     expect(page.locator("#q")).to_have_value("")
     expect(page.locator(FIRST_RESULT)).to_have_text("100")
+    expect(page).to_have_url(site + "/")  # not "/?q="
+
+
+def test_result_links_have_no_query_and_the_code_page_leads_back_to_the_search(site, page):
+    page.goto(site + "/")
+    page.locator("#q").fill("teapot")
+    expect(page).to_have_url(re.compile(r"\?q=teapot$"))
+    link = page.locator("#results .code-link").first
+    expect(link).to_have_attribute("href", "/418/")
+    link.click()
+    expect(page).to_have_url(site + "/418/")
+    back = page.get_by_role("link", name="← Back to your search")
+    expect(back).to_have_attribute("href", "/?q=teapot")
+    back.click()
+    expect(page).to_have_url(re.compile(r"/\?q=teapot$"))
+    expect(page.locator("#q")).to_have_value("teapot")
+
+
+def test_code_page_without_a_search_leads_to_all_codes(site, page):
+    page.goto(site + "/")
+    page.goto(site + "/404/")
+    expect(page.get_by_role("link", name="← All status codes")).to_have_attribute("href", "/")
 
 
 def test_copy_button_copies_the_example(site, page, context):
@@ -120,7 +142,7 @@ def test_no_third_party_request_before_comments_are_scrolled_into_view(
     page.wait_for_function("() => document.querySelector('.giscus script') !== null")
     # Unreachable comments leave the page complete: every code is still listed.
     expect(page.locator("#results .code-item")).to_have_count(StatusCode.objects.count())
-    expect(page.locator("h1")).to_have_text("HTTP Status Code Reference")
+    expect(page.locator("h1")).to_have_text("Look up a status code")
 
 
 def test_script_saved_by_an_editor_never_runs(site, page):
@@ -139,7 +161,10 @@ def test_script_saved_by_an_editor_never_runs(site, page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", ["/", "/404/", "/?q=timeout", "/999/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/?view=detailed", "/404/", "/?q=timeout", "/999/", "/compare/", "/compare/redirects/"],
+)
 def test_no_serious_accessibility_violations(site, page, scheme, path):
     page.emulate_media(color_scheme=scheme)
     page.goto(site + path)
