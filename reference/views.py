@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -89,7 +89,7 @@ def render_page(request, template_name, build_context, *, cache_key):
         # Compressed once here, not by GZipMiddleware on every request. BREACH needs
         # a secret in the page, and these pages have none (editors bypass this cache).
         cached = (html, gzip.compress(html, compresslevel=6, mtime=0))
-        cache.set(key, cached, timeout=None)
+        cache.set(key, cached)  # expires after CACHES' TIMEOUT
     html, compressed = cached
     if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
         response = HttpResponse(compressed)
@@ -184,10 +184,26 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 200 when the database answers (else the 503 middleware answers)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. No database, so an outage restarts nothing."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 while this worker can serve readers (its data is loaded).
+
+    A database outage with data loaded is still ready, so a load balancer keeps a
+    worker that can serve readers; the body says whether the database answers.
+    """
+    try:
+        current = catalogue.current()
+    except DatabaseError:
+        body = "not ready: no data loaded and the database is not answering\n"
+        return HttpResponse(body, content_type="text/plain", status=503)
+    database = "not answering (serving the last data loaded)" if current.outage else "ok"
+    body = f"ready\ndata: {len(current.codes)} codes, version {current.version}\ndatabase: {database}\n"
+    return HttpResponse(body, content_type="text/plain")
 
 
 def not_found(request: HttpRequest, exception=None, code: int | None = None) -> HttpResponse:
