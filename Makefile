@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench loadtest export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint bench loadtest deploy export system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,15 @@ run: setup
 		$(VENV)/bin/gunicorn --config statuscodes/gunicorn.conf.py
 
 # Debian packages the tests drive for real: Chromium for the browser tests,
-# PostgreSQL for the production database, wrk for the benchmark.
+# PostgreSQL for the production database, wrk for the benchmark, nginx and Redis
+# for the production topology (deploy/).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -55,16 +58,22 @@ test-sqlite: $(STAMP) system-deps
 
 test-postgres: $(STAMP) system-deps
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -m "not deploy"  # deploy tests bring their own
 
 test: lint test-sqlite test-postgres
 
 bench: setup system-deps
 	$(PY) scripts/bench.py
 
-# About 2.5 minutes: load, a worker killed, PostgreSQL stopped and restarted, giscus absent.
+# About 3 minutes: load, a worker killed, slow clients, memory under unique URLs
+# (LocMem and Redis), PostgreSQL stopped and restarted, giscus absent.
 loadtest: setup system-deps
 	$(PY) scripts/loadtest.py
+
+# The production topology of deploy/ on loopback (nginx, two gunicorns, PostgreSQL,
+# Redis) until Ctrl-C; tests/test_deploy.py starts the same.
+deploy: setup system-deps
+	$(PY) scripts/with_postgres.py $(PY) scripts/stack.py
 
 export: $(STAMP)
 	$(PY) manage.py export_codes
