@@ -197,7 +197,17 @@ def main():
         main_conf.write_text(nginx_main(tmp, site))
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         check = subprocess.run(
-            [nginx, "-t", "-q", "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(main_conf)],
+            [
+                nginx,
+                "-t",
+                "-q",
+                "-p",
+                str(tmp),
+                "-e",
+                str(tmp / "nginx-error.log"),
+                "-c",
+                str(main_conf),
+            ],
             capture_output=True,
             text=True,
         )

@@ -112,7 +112,9 @@ class _Form(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.fields.append([attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")])
+            self.fields.append(
+                [attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")]
+            )
         elif tag == "textarea":
             self._textarea = [attrs["name"], ""]
             self.fields.append(self._textarea)
@@ -146,7 +148,9 @@ class Browser:
         )
 
     def open(self, path, data=None):
-        body = urllib.parse.urlencode([tuple(f) for f in data]).encode() if data is not None else None
+        body = (
+            urllib.parse.urlencode([tuple(f) for f in data]).encode() if data is not None else None
+        )
         request = urllib.request.Request(self.base + path, data=body)
         with self.opener.open(request, timeout=30) as response:
             return response.status, response.geturl(), response.read().decode()
@@ -176,8 +180,12 @@ def test_an_editors_save_through_one_instance_shows_everywhere_on_the_next_reque
     fields = editor.form("/admin/reference/statuscode/418/change/")
     summary = next(field for field in fields if field[0] == "summary")
     summary[1] = f"{marker}\r\n{summary[1]}"  # browsers post CRLF
-    status, url, html = editor.open("/admin/reference/statuscode/418/change/", [*fields, ["_save", "Save"]])
-    assert url.endswith("/admin/reference/statuscode/"), re.findall(r'class="errorlist[^<]*<li>([^<]*)', html)
+    status, url, html = editor.open(
+        "/admin/reference/statuscode/418/change/", [*fields, ["_save", "Save"]]
+    )
+    assert url.endswith("/admin/reference/statuscode/"), re.findall(
+        r'class="errorlist[^<]*<li>([^<]*)', html
+    )
 
     status, html = text(b + "/418/")  # the other instance, at once
     assert status == 200 and marker in html

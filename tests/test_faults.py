@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 
 from reference import catalogue
@@ -89,6 +89,7 @@ def test_everything_recovers_when_the_database_is_back(client, codes, database_d
     page = client.get("/")
     assert page.status_code == 200 and NOTICE not in page.content.decode()
     assert "database: ok" in client.get("/readyz").content.decode()
+    assert connection.is_usable()
 
 
 def test_a_worker_that_never_loaded_data_answers_the_friendly_503(client, codes, database_down):
