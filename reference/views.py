@@ -202,7 +202,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
         body = "not ready: no data loaded and the database is not answering\n"
         return HttpResponse(body, content_type="text/plain", status=503)
     database = "not answering (serving the last data loaded)" if current.outage else "ok"
-    body = f"ready\ndata: {len(current.codes)} codes, version {current.version}\ndatabase: {database}\n"
+    data = f"{len(current.codes)} codes, version {current.version}"
+    body = f"ready\ndata: {data}\ndatabase: {database}\n"
     return HttpResponse(body, content_type="text/plain")
 
 
