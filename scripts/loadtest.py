@@ -88,7 +88,7 @@ OUTAGE_NOTICE = "you are reading the reference as it was last loaded"
 SLOW_CLIENTS = 16
 SLOW_DURATION = 15
 SLOW_MIN_SHARE = 0.95
-FLOOD_REQUESTS = 10_000
+FLOOD_REQUESTS = int(os.environ.get("FLOOD_REQUESTS", "10000"))
 FLOOD_THREADS = 8
 FLOOD_MAX_GROWTH_MB = 30
 
