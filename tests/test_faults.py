@@ -127,7 +127,7 @@ def test_a_write_during_an_outage_says_it_was_not_saved_and_gives_the_text_back(
     assert response["Cache-Control"] == "no-store"
     html = response.content.decode()
     assert "Your change was NOT saved" in html
-    assert "Back button" in html
+    assert "the only copy" in html and "Going back will not bring it back" in html
     assert "nothing is lost" not in html.lower()
     # The text comes back, escaped, so it can be copied; secrets and bookkeeping do not.
     assert "Line one of my careful edit." in html
