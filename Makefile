@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench cache-memory loadtest export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint bench cache-memory loadtest deploy export system-deps clean
 
 # Debian splits `python3 -m venv` into the python3-venv package.
 $(STAMP): pyproject.toml
@@ -40,8 +40,8 @@ run: setup
 
 # Debian packages the tests drive for real: Chromium for the browser tests,
 # PostgreSQL for the production database, wrk for the benchmark, Java for the
-# Nu HTML checker (tests/test_checkers.py), redis-server for scripts/cache_memory.py,
-# Node.js to parse and run the Express snippets.
+# Nu HTML checker (tests/test_checkers.py), Node.js to parse and run the Express
+# snippets, nginx and Redis for the production topology (deploy/) and scripts/cache_memory.py.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -50,6 +50,7 @@ system-deps:
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -65,7 +66,7 @@ test-sqlite: $(STAMP) system-deps
 	$(VENV)/bin/pytest
 
 test-postgres: $(STAMP) system-deps
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -m "not checkers"
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -m "not checkers and not deploy"  # deploy tests bring their own
 
 test: lint test-sqlite test-postgres
 
@@ -77,9 +78,15 @@ bench: setup system-deps
 cache-memory: setup system-deps
 	$(PY) scripts/cache_memory.py
 
-# About 2.5 minutes: load, a worker killed, PostgreSQL stopped and restarted, giscus absent.
+# About 3 minutes: load, a worker killed, slow clients, memory under unique URLs
+# (LocMem and Redis), PostgreSQL stopped and restarted, giscus absent.
 loadtest: setup system-deps
 	$(PY) scripts/loadtest.py
+
+# The production topology of deploy/ on loopback (nginx, two gunicorns, PostgreSQL,
+# Redis) until Ctrl-C; tests/test_deploy.py starts the same.
+deploy: setup system-deps
+	$(PY) scripts/with_postgres.py $(PY) scripts/stack.py
 
 export: $(STAMP)
 	$(PY) manage.py export_codes

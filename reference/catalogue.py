@@ -4,17 +4,26 @@ A public page costs one query (the data version) when its rendering is cached,
 and three on a cold start (the version, then every code with its related codes and vendor
 in a single joined query). The in-process copy is keyed by the database's data
 version, so it is never stale across workers or after an editor's save.
+
+When the database does not answer, readers keep reading: the last catalogue
+this worker loaded is served with ``outage=True`` (pages show a notice, and
+nothing of it is cached as current). A worker that never loaded data has
+nothing to serve and lets the DatabaseError through (the 503 page).
 """
 
+import dataclasses
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import F, Prefetch
 from django.utils.dateparse import parse_datetime
 
 from .models import Meaning, StatusCode
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,19 +77,44 @@ def _load(version, last_modified):
 
 
 _current = None
+_outage_copy = None  # _current marked as outage, made once (it may carry lazy indexes)
+_in_outage = False  # so an outage is logged once per worker, not once per request
 
 
 def current():
-    """The catalogue for the data as it is now in the database."""
-    global _current
-    version, last_modified = data_version()
-    if _current is None or _current.version != version:
-        _current = _load(version, last_modified)
+    """The catalogue for the data as it is now in the database.
+
+    During a database outage: the last catalogue loaded, marked ``outage``, under
+    its own version (so its pages and ETags are never mistaken for current ones).
+    """
+    global _current, _outage_copy, _in_outage
+    try:
+        version, last_modified = data_version()
+        if _current is None or _current.version != version:
+            _current = _load(version, last_modified)
+    except DatabaseError as error:
+        if _current is None:
+            raise
+        if not _in_outage:
+            _in_outage = True
+            logger.error("Database unavailable, serving the last data loaded: %s", error)
+        if _outage_copy is None or _outage_copy.codes is not _current.codes:
+            version = f"{_current.version}-outage"
+            _outage_copy = dataclasses.replace(_current, version=version, outage=True)
+        return _outage_copy
+    if _in_outage:
+        _in_outage = False
+        logger.warning("Database back, serving current data.")
     return _current
 
 
 def for_request(request):
-    """The catalogue, fetched once per request (the conditional checks need it too)."""
+    """The catalogue, fetched once per request (the conditional checks need it too).
+
+    ``request.catalogue_outage`` tells templates (the notice in base.html) whether
+    this is the last data loaded rather than the database's.
+    """
     if not hasattr(request, "_catalogue"):
         request._catalogue = current()
+        request.catalogue_outage = request._catalogue.outage
     return request._catalogue

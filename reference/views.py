@@ -10,7 +10,7 @@ import json
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -120,9 +120,7 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
 
 @public(validators=None, vary=(), cache=False)
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 200 when the database answers (else the 503 middleware answers)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. No database, so an outage restarts nothing."""
     return HttpResponse("ok\n", content_type="text/plain")
 
 
@@ -171,6 +169,24 @@ def api_docs(request: HttpRequest) -> HttpResponse:
         "cache_control": cache_control_public(),
     }
     return render(request, "reference/api.html", context)
+
+
+@public(validators=None, vary=(), cache=False)
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 while this worker can serve readers (its data is loaded).
+
+    A database outage with data loaded is still ready, so a load balancer keeps a
+    worker that can serve readers; the body says whether the database answers.
+    """
+    try:
+        current = catalogue.current()
+    except DatabaseError:
+        body = "not ready: no data loaded and the database is not answering\n"
+        return HttpResponse(body, content_type="text/plain", status=503)
+    database = "not answering (serving the last data loaded)" if current.outage else "ok"
+    data = f"{len(current.codes)} codes, version {current.version}"
+    body = f"ready\ndata: {data}\ndatabase: {database}\n"
+    return HttpResponse(body, content_type="text/plain")
 
 
 def not_found(request: HttpRequest, exception=None, code: int | None = None) -> HttpResponse:

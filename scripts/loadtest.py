@@ -15,14 +15,25 @@ bounded in time, stops by itself; prints a table of checks and exits 1 if any fa
    which runs this file again with --database-fault), migrated and loaded; PostgreSQL is
    stopped (503 with the friendly page, quickly), then started again on the same data
    directory and port (200 again by itself, without restarting gunicorn).
+   While it is stopped, readers keep reading: pages and new searches answer 200 from
+   the last data each worker loaded, with the outage notice; /healthz (liveness) and
+   /readyz (ready: data loaded; its body says the database is not answering) answer 200.
 4. Giscus unreachable: with dummy GISCUS_* settings, /404/ is complete (the example and
    the .giscus container); the server never contacts giscus.app.
+5. Slow clients: 16 connections trickle their headers (one line a second, never done)
+   while ordinary requests are timed (scripts/trickle.py); PASS needs >= 95 % answered
+   200 within 2 s.
+6. Memory under a unique-URL flood: 10,000 requests for distinct searches; each
+   worker's RSS before and after; PASS needs growth < 30 MB per worker. Once with the
+   per-process cache (LocMem, as `make run`) and once with a Redis cache (REDIS_URL,
+   Debian's redis-server on a free port), as in the deploy/ topology.
 
-Checks 1, 2 and 4 share one gunicorn on the SQLite database of `make setup`, with the
-production settings, the dummy GISCUS_* values and the access log off. Server logs go
-to bench-results/loadtest-*.log.
+Checks 1, 2, 4, 5 and 6 (LocMem) share one gunicorn on the SQLite database of `make setup`,
+with the production settings, the dummy GISCUS_* values and the access log off. Server
+logs go to bench-results/loadtest-*.log; the figures also to bench-results/loadtest.json.
 """
 
+import http.client
 import json
 import os
 import re
@@ -30,16 +41,19 @@ import runpy
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench  # noqa: E402  (scripts/bench.py: server start/stop, fetch, wrk output parsing)
+import trickle  # noqa: E402  (scripts/trickle.py: slow clients)
 import with_postgres  # noqa: E402  (scripts/with_postgres.py: the throwaway PostgreSQL)
 
 BASE_DIR = bench.BASE_DIR
@@ -70,6 +84,13 @@ GISCUS_ENV = {
     "GISCUS_CATEGORY_ID": "DIC_loadtest_dummy",
 }
 FRIENDLY_503 = "Our database is not answering right now"
+OUTAGE_NOTICE = "you are reading the reference as it was last loaded"
+SLOW_CLIENTS = 16
+SLOW_DURATION = 15
+SLOW_MIN_SHARE = 0.95
+FLOOD_REQUESTS = int(os.environ.get("FLOOD_REQUESTS", "10000"))
+FLOOD_THREADS = 8
+FLOOD_MAX_GROWTH_MB = 30
 
 # The request mix (see LUA_SCRIPT for the weights).
 PAGES = [
@@ -172,6 +193,9 @@ function done(summary, latency, requests)
   io.write(line .. "\\n")
 end
 """
+
+
+FIGURES = {}  # written to bench-results/loadtest.json
 
 
 @dataclass
@@ -470,6 +494,142 @@ def check_giscus(base):
     return [Row(4, "giscus unreachable: /404/ complete", ok, figures)]
 
 
+def check_slow_clients(base):
+    print(
+        f"[5] slow clients: {SLOW_CLIENTS} connections trickling their headers for "
+        f"{SLOW_DURATION} s, ordinary requests timed ...",
+        flush=True,
+    )
+    result = trickle.run(base, connections=SLOW_CLIENTS, duration=SLOW_DURATION)
+    FIGURES["slow_clients"] = result
+    return [
+        Row(
+            5,
+            f"slow clients: >= {SLOW_MIN_SHARE:.0%} answered within 2 s",
+            result["requests"] > 0 and result["share"] >= SLOW_MIN_SHARE,
+            trickle.describe(result, SLOW_CLIENTS),
+        )
+    ]
+
+
+def _flood_worker(port, paths, failures):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for path in paths:
+        try:
+            connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(response.status)
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+        except (OSError, http.client.HTTPException) as error:
+            failures.append(type(error).__name__)
+            connection.close()
+    connection.close()
+
+
+def check_flood(base, master_pid, label):
+    """FLOOD_REQUESTS distinct searches; each worker's RSS growth in MB."""
+    print(f"[6] unique-URL flood ({label}): {FLOOD_REQUESTS} distinct searches ...", flush=True)
+    port = int(base.rsplit(":", 1)[1])
+    for _ in range(20):  # every worker warm: data loaded, templates compiled
+        bench.fetch(base + f"/?q=warm{secrets.token_hex(3)}")
+    before = {pid: rss_kb(pid) for pid in workers_of(master_pid)}
+    words = WORDS * (FLOOD_REQUESTS // len(WORDS) + 1)
+    paths = [f"/?q={word}+{number}" for number, word in enumerate(words[:FLOOD_REQUESTS])]
+    failures = []
+    started = time.monotonic()
+    threads = [
+        threading.Thread(target=_flood_worker, args=(port, paths[i::FLOOD_THREADS], failures))
+        for i in range(FLOOD_THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    after = {pid: rss_kb(pid) for pid in workers_of(master_pid)}
+    growth = {
+        pid: (after[pid] - before[pid]) / 1024
+        for pid in before
+        if pid in after and before[pid] and after[pid]
+    }
+    worst = max(growth.values(), default=float("inf"))
+    FIGURES[f"flood_{label}"] = {
+        "requests": len(paths),
+        "failed": len(failures),
+        "seconds": round(elapsed, 1),
+        "rss_mb_before_after": {
+            str(pid): [round(before[pid] / 1024, 1), round(after[pid] / 1024, 1)] for pid in growth
+        },
+        "max_growth_mb": round(worst, 1),
+    }
+    figures = (
+        f"{len(paths)} requests in {elapsed:.0f} s, {len(failures)} failed; per worker MB: "
+        + ", ".join(
+            f"{before[pid] / 1024:.0f}->{after[pid] / 1024:.0f} ({growth[pid]:+.1f})"
+            for pid in sorted(growth)
+        )
+        + f"; limit +{FLOOD_MAX_GROWTH_MB} MB"
+    )
+    ok = not failures and len(growth) == len(before) and worst < FLOOD_MAX_GROWTH_MB
+    return [Row(6, f"flood, {label}: worker memory growth", ok, figures)]
+
+
+def _start_redis(directory):
+    port = bench.free_port()
+    process = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            str(BASE_DIR / "deploy" / "redis-statuscodes.conf"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--logfile",
+            str(Path(directory) / "redis.log"),
+        ],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def check_redis_flood(config):
+    """The flood again, against a gunicorn whose cache is Redis (REDIS_URL)."""
+    if not shutil.which("redis-server"):
+        return [Row(6, "flood, Redis", False, "redis-server is not installed (make system-deps)")]
+    log_path = LOG_DIR / "loadtest-gunicorn-redis.log"
+    port = bench.free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="loadtest-redis-") as tmp:
+        redis_process, redis_port = _start_redis(tmp)
+        try:
+            with open(log_path, "w") as log_file:
+                env = {**SERVER_ENV, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+                process = bench.start_server(port, log_file, "statuscodes.settings", env)
+                try:
+                    bench.wait_until_up(process, base, log_path)
+                    wait_for_workers(process.pid, int(config["workers"]), 30)
+                    return check_flood(base, process.pid, "Redis cache")
+                finally:
+                    bench.stop_server(process)
+        finally:
+            redis_process.terminate()
+            redis_process.wait(timeout=10)
+
+
 # --- check 3: runs under scripts/with_postgres.py -------------------------------------------
 
 
@@ -514,7 +674,7 @@ def _pg_ctl(user, bindir, args, cwd):
     )
 
 
-def _probe(base, path, expected):
+def _probe(base, path, expected, contains=None, absent=None):
     started = time.monotonic()
     try:
         status, headers, body = bench.fetch(base + path, timeout=OUTAGE_MAX_SECONDS + 5)
@@ -522,10 +682,15 @@ def _probe(base, path, expected):
         return {"ok": False, "status": None, "elapsed": time.monotonic() - started, "error": error}
     elapsed = time.monotonic() - started
     text = body.decode(errors="replace")
-    ok = status == expected
+    ok = status == expected and "Traceback" not in text
+    if contains is not None:
+        ok = ok and contains in text
+    if absent is not None:
+        ok = ok and absent not in text
     if expected == 503:
-        ok = ok and FRIENDLY_503 in text and "Traceback" not in text
-        ok = ok and headers.get("Retry-After") is not None and elapsed < OUTAGE_MAX_SECONDS
+        ok = ok and headers.get("Retry-After") is not None
+    if contains is not None or expected == 503:
+        ok = ok and elapsed < OUTAGE_MAX_SECONDS
     return {"ok": ok, "status": status, "elapsed": elapsed, "error": None}
 
 
@@ -584,11 +749,13 @@ def _database_fault_steps(step):
 
 
 def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
-    before = {path: _probe(base, path, 200) for path in ("/404/", "/healthz")}
+    # Enough requests on new connections that every worker has loaded the data.
+    before = [_probe(base, "/404/", 200) for _ in range(10 * workers)]
+    before.append(_probe(base, "/readyz", 200, contains="database: ok"))
     step(
         "before the outage",
-        all(p["ok"] for p in before.values()),
-        ", ".join(f"{path} {p['status']}" for path, p in before.items()),
+        all(p["ok"] for p in before),
+        f"{sum(p['ok'] for p in before)}/{len(before)} of /404/ and /readyz 200",
     )
 
     stopped = _pg_ctl(user, bindir, ["stop", "-D", datadir, "-m", "fast", "-w"], socket_dir)
@@ -599,20 +766,29 @@ def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
     )
 
     # Several of each, so every worker meets the outage, with its old connection or a new one.
-    results = {"/healthz": [], "/?q=<new>": []}
+    results = {"/404/": [], "/?q=<new>": [], "/api/codes/418/": [], "/healthz": [], "/readyz": []}
     for _ in range(2 * workers):
-        results["/healthz"].append(_probe(base, "/healthz", 503))
-        fresh = f"/?q=outage{secrets.token_hex(4)}"
-        results["/?q=<new>"].append(_probe(base, fresh, 503))
+        results["/404/"].append(_probe(base, "/404/", 200, contains=OUTAGE_NOTICE))
+        fresh = f"/?q=timeout+{secrets.token_hex(2)}"
+        results["/?q=<new>"].append(_probe(base, fresh, 200, contains=OUTAGE_NOTICE))
+        results["/api/codes/418/"].append(_probe(base, "/api/codes/418/", 200, contains="418"))
+        results["/healthz"].append(_probe(base, "/healthz", 200, contains="ok"))
+        results["/readyz"].append(_probe(base, "/readyz", 200, contains="not answering"))
     for path, probes in results.items():
         statuses = sorted({str(p["status"] or p["error"]) for p in probes})
         slowest = max(p["elapsed"] for p in probes)
         step(
-            f"outage: {path} friendly 503",
+            f"outage: {path} served from the last data",
             all(p["ok"] for p in probes),
-            f"{sum(p['ok'] for p in probes)}/{len(probes)} friendly 503 with Retry-After "
+            f"{sum(p['ok'] for p in probes)}/{len(probes)} as expected "
             f"(statuses {', '.join(statuses)}), slowest {slowest * 1000:.0f} ms",
         )
+    admin = [_probe(base, "/admin/reference/statuscode/", 302) for _ in range(2)]
+    step(
+        "outage: admin",
+        all(p["status"] in (302, 503) for p in admin),
+        "statuses " + ", ".join(str(p["status"]) for p in admin) + " (login redirect or 503)",
+    )
 
     options = " ".join(
         [
@@ -639,15 +815,15 @@ def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
     started = time.monotonic()
     recovered_in = None
     while time.monotonic() - started < RECOVERY_TIMEOUT:
-        healthz = _probe(base, "/healthz", 200)
-        page = _probe(base, f"/?q=back{secrets.token_hex(4)}", 200)
-        if healthz["ok"] and page["ok"]:
+        ready = _probe(base, "/readyz", 200, contains="database: ok")
+        page = _probe(base, f"/?q=back{secrets.token_hex(4)}", 200, absent=OUTAGE_NOTICE)
+        if ready["ok"] and page["ok"]:
             recovered_in = time.monotonic() - started
             break
         time.sleep(0.2)
-    after = [_probe(base, "/healthz", 200) for _ in range(2 * workers)]
+    after = [_probe(base, "/readyz", 200, contains="database: ok") for _ in range(2 * workers)]
     after += [_probe(base, f"/?q=again{secrets.token_hex(4)}", 200) for _ in range(2 * workers)]
-    after.append(_probe(base, "/404/", 200))
+    after += [_probe(base, "/404/", 200, absent=OUTAGE_NOTICE) for _ in range(2 * workers)]
     step(
         "recovery without restarting gunicorn",
         recovered_in is not None and all(p["ok"] for p in after),
@@ -657,7 +833,7 @@ def _outage(step, base, workers, user, bindir, datadir, socket_dir, pg_port):
             else f"no 200 within {RECOVERY_TIMEOUT} s"
         )
         + f"; then {sum(p['ok'] for p in after)}/{len(after)} requests 200 "
-        f"(/healthz, new searches, /404/)",
+        f"(/readyz 'database: ok', new searches, /404/)",
     )
 
 
@@ -667,7 +843,7 @@ def check_database_fault():
         result_path = Path(tmp) / "database.json"
         command = [
             sys.executable,
-            str(BASE_DIR / "tests" / "with_postgres.py"),
+            str(BASE_DIR / "scripts" / "with_postgres.py"),
             sys.executable,
             str(Path(__file__).resolve()),
             "--database-fault",
@@ -750,6 +926,8 @@ def main():
             rows += guarded(1, "load", check_load, wrk, base, script, process.pid, log_path)
             rows += guarded(2, "kill", check_kill, wrk, base, script, process.pid, config)
             rows += guarded(4, "giscus unreachable", check_giscus, base)
+            rows += guarded(5, "slow clients", check_slow_clients, base)
+            rows += guarded(6, "flood, LocMem", check_flood, base, process.pid, "LocMem cache")
         finally:
             bench.stop_server(process)
     tracebacks = log_path.read_text(errors="replace").count("Traceback")
@@ -761,10 +939,14 @@ def main():
             f"{log_path.relative_to(BASE_DIR)}: {tracebacks} tracebacks",
         )
     )
+    rows += guarded(6, "flood, Redis", check_redis_flood, config)
     rows += guarded(3, "database fault", check_database_fault)
 
     rows.sort(key=lambda row: row.section)
     elapsed = time.monotonic() - started
+    FIGURES["rows"] = [asdict(row) for row in rows]
+    FIGURES["load_average"] = os.getloadavg()
+    (LOG_DIR / "loadtest.json").write_text(json.dumps(FIGURES, indent=2, default=str))
     print()
     print_table(rows)
     failed = [row for row in rows if not row.ok]

@@ -124,21 +124,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Rendered pages are cached under a key that includes the data version, so a
-# shared cache (Redis) is only needed once there are several app servers.
+# shared cache (Redis) is only needed once there are several app servers. Entries
+# expire (TIMEOUT) so a version nobody asks for any more leaves the cache. Redis
+# being away is a cache miss, logged once (statuscodes/cache.py), never an error page.
+CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "600"))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "statuscodes.cache.FailSoftRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "TIMEOUT": CACHE_TIMEOUT,
+            # A Redis that does not answer must not hold a request for long.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": CACHE_TIMEOUT,
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
+
+# A database that does not answer must not hold a request either: PostgreSQL
+# connection attempts give up after a few seconds (libpq waits forever by default).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

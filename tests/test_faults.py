@@ -1,0 +1,230 @@
+"""Faults: readers keep reading through a database outage; writes say they failed.
+
+The outage here is every SQL statement failing, as when PostgreSQL goes away
+(`make loadtest` stops and starts a real PostgreSQL under gunicorn). The Redis
+tests run a real redis-server.
+"""
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.db import OperationalError, connection
+from django.db.backends.utils import CursorWrapper
+
+from reference import catalogue
+
+
+@pytest.fixture
+def database_down(codes):
+    """Every query fails from now on, as with PostgreSQL stopped; undo with .restore()."""
+    real_execute = CursorWrapper.execute
+
+    def unreachable(self, sql, params=None):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    class Outage:
+        def start(self):
+            CursorWrapper.execute = unreachable
+
+        def restore(self):
+            CursorWrapper.execute = real_execute
+
+    outage = Outage()
+    outage.start()
+    yield outage
+    outage.restore()  # before the test database is rolled back
+
+
+NOTICE = "Our database is not answering right now"
+
+
+def test_healthz_is_liveness_and_needs_no_database(client, codes, database_down):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_is_ready_when_data_is_loaded_and_says_the_database_answers(client, codes):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith("ready\n") and "database: ok" in body
+
+
+def test_readers_keep_reading_through_an_outage(client, codes, database_down):
+    database_down.restore()
+    before = client.get("/404/")
+    assert before.status_code == 200 and NOTICE not in before.content.decode()
+    database_down.start()
+
+    page = client.get("/404/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Not Found" in html and NOTICE in html
+    # Not the validators of the current data: a 304 must not confirm an outage copy.
+    assert page["ETag"] != before["ETag"]
+
+    search = client.get("/", {"q": "teapot"})
+    assert search.status_code == 200 and "418" in search.content.decode()
+    assert NOTICE in search.content.decode()
+    api = client.get("/api/codes/418/")
+    assert api.status_code == 200 and api.json()["code"] == 418
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert "database: not answering" in ready.content.decode()
+
+
+def test_everything_recovers_when_the_database_is_back(client, codes, database_down):
+    database_down.restore()
+    client.get("/")
+    database_down.start()
+    assert NOTICE in client.get("/").content.decode()
+    database_down.restore()
+    page = client.get("/")
+    assert page.status_code == 200 and NOTICE not in page.content.decode()
+    assert "database: ok" in client.get("/readyz").content.decode()
+    assert connection.is_usable()
+
+
+def test_a_worker_that_never_loaded_data_answers_the_friendly_503(client, codes, database_down):
+    assert catalogue._current is None
+    page = client.get("/404/")
+    assert page.status_code == 503
+    assert page["Retry-After"] == "30" and page["Cache-Control"] == "no-store"
+    html = page.content.decode()
+    assert "fittingly, a 503" in html and "Traceback" not in html
+    api = client.get("/api/codes/404/")
+    assert api.status_code == 503 and api.json()["error"] == "Service Unavailable"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.content.startswith(b"not ready")
+    assert client.get("/healthz").status_code == 200
+
+
+def test_the_admin_answers_a_truthful_503(admin_client, codes, database_down):
+    response = admin_client.get("/admin/reference/statuscode/")
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "database is not answering" in html
+    assert "NOT saved" not in html  # nothing was being saved
+    assert "nothing is lost" not in html.lower()
+
+
+def test_a_write_during_an_outage_says_it_was_not_saved_and_gives_the_text_back(
+    admin_client, codes, database_down
+):
+    text = "Line one of my careful edit.\r\nLine two, with <em>markup</em>."
+    response = admin_client.post(
+        "/admin/reference/statuscode/418/change/",
+        {"summary": text, "password": "hunter2", "meanings-TOTAL_FORMS": "0"},
+    )
+    assert response.status_code == 503
+    assert response["Cache-Control"] == "no-store"
+    html = response.content.decode()
+    assert "Your change was NOT saved" in html
+    assert "the only copy" in html and "Going back will not bring it back" in html
+    assert "nothing is lost" not in html.lower()
+    # The text comes back, escaped, so it can be copied; secrets and bookkeeping do not.
+    assert "Line one of my careful edit." in html
+    assert "&lt;em&gt;markup&lt;/em&gt;" in html
+    assert "hunter2" not in html and "TOTAL_FORMS" not in html
+
+
+# -- Redis ------------------------------------------------------------------------------
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, no persistence."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.port = _free_port()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_cache(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (make system-deps installs it)")
+    from statuscodes import cache as failsoft
+
+    server = RedisServer(tmp_path)
+    server.start()
+    backend = failsoft.FailSoftRedisCache(
+        f"redis://127.0.0.1:{server.port}/0",
+        {"TIMEOUT": 600, "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}},
+    )
+    failsoft._Health.down = False
+    yield backend, server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def test_redis_cache_entries_expire(redis_cache):
+    backend, _ = redis_cache
+    backend.set("page", b"rendered")
+    assert backend.get("page") == b"rendered"
+    ttl = backend._cache.get_client("page").ttl(backend.make_key("page"))
+    assert 0 < ttl <= 600
+
+
+def test_redis_going_away_is_a_cache_miss_logged_once(redis_cache, caplog, monkeypatch):
+    from statuscodes import cache as failsoft
+
+    backend, server = redis_cache
+    backend.set("page", b"rendered")
+    server.stop()
+    monkeypatch.setattr(failsoft, "RETRY_AFTER", 0)  # ask Redis every time here
+    with caplog.at_level(logging.WARNING, logger="statuscodes.cache"):
+        for _ in range(5):
+            assert backend.get("page") is None
+            backend.set("page", b"again")  # dropped, no error
+            assert backend.get_many(["page", "other"]) == {}
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1 and "Redis cache unavailable" in errors[0].getMessage()
+
+        server.start()  # same port, empty
+        backend.set("page", b"back")
+        assert backend.get("page") == b"back"
+    assert any("back" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
