@@ -42,9 +42,7 @@ def form_data(client, pk, url=None, **changes):
                 if value:
                     data[key] = "on"
             elif isinstance(value, str):
-                data[key] = value.replace("
-", "
-")
+                data[key] = value.replace("\n", "\r\n")
             elif value is not None:
                 data[key] = value
     data.update(changes)

@@ -5,9 +5,7 @@ import gzip
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import include, path
 
 from reference import catalogue
@@ -260,7 +258,9 @@ def test_html_is_compressed_when_the_client_accepts_it(client, codes):
 def test_public_pages_run_a_constant_number_of_queries(
     client, codes, path, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(3):  # cold: data version, codes with vendors, meanings with theirs
+    with django_assert_max_num_queries(
+        3
+    ):  # cold: data version, codes with vendors, meanings with theirs
         client.get(path)
     with django_assert_max_num_queries(1):  # warm: the data version only
         client.get(path)
