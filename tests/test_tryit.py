@@ -249,7 +249,7 @@ HOSTILE_PHRASES = [
     "\r\nSet-Cookie: pwned=1",
     "tab\there",
     "Café ☕ 😀",
-    "\x00\x07\x1b\x7f\x85\u2028",
+    "\x07\x1b\x7f\x85\u2028",  # not NUL: forms refuse it, PostgreSQL cannot store it
     "\ufeff",
     "   ",
     "",
