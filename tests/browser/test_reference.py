@@ -65,7 +65,9 @@ def test_slash_focuses_search_and_escape_clears_it(site, page):
     expect(page.locator("#q")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("#q")).to_have_value("")
-    expect(page.locator(FIRST_RESULT)).to_have_text("100")
+    # The whole reference again, which starts with code 0 ("no status"), then 100.
+    expect(page.locator(FIRST_RESULT)).to_have_text("0")
+    expect(page.locator("#results .code-item .num >> nth=1")).to_have_text("100")
 
 
 def test_copy_button_copies_the_example(site, page, context):
