@@ -29,6 +29,12 @@ FIELDS = {
     "keywords",
     "url",
     "updated",
+    # who sends it, its other meanings and its sources (tests/test_vendors.py)
+    "common_name",
+    "vendor",
+    "meanings",
+    "sources",
+    "reviewed",
 }
 
 
