@@ -24,6 +24,7 @@ def test_index_lists_every_comparison(client, codes):
     for comparison in compare.COMPARISONS:
         assert f'href="/compare/{comparison.slug}/"' in html
         assert comparison.title in html
+    assert "I want to tell the client…" in html and 'href="/compare/"' not in html.split("<main")[1]
 
 
 def test_redirects_table_shows_the_curated_values(client, codes):
