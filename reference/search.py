@@ -53,6 +53,7 @@ UNOFFICIAL = 0.6
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
+NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
 # A pasted paragraph is not a search: its rarest words are enough to rank by.
 MAX_WORDS = 12
 
@@ -459,7 +460,9 @@ class Index:
                 entry = self.entries[i]
                 ranked.append((-round(score, 6), not entry.official, entry.code, entry))
         ranked.sort(key=lambda row: row[:3])
-        return [row[3] for row in ranked]
+        # Far below the best is noise: "not" somewhere in a description, for "not found".
+        floor = ranked[0][0] * NOISE_FLOOR if ranked else 0
+        return [row[3] for row in ranked if row[0] <= floor]
 
 
 _last = None
