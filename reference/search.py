@@ -11,9 +11,11 @@ Noise words ("error", "status", "http", "my") are dropped, and a code number in
 the query dominates everything else.
 
 Everything that depends only on the data (vocabulary, stems, postings, IDF) is
-built once per catalogue (data version) into an ``Index``; a query then costs
-a few dictionary look-ups per word, and one fuzzy pass per unknown word over
-the vocabulary, whatever the number of codes.
+built once per catalogue (data version) into an ``Index``. A query then costs,
+per word, a few dictionary look-ups, a walk over the codes containing it, and
+for an unknown word one fuzzy pass over the words of names and keywords; each
+word's result is kept, since live search repeats all words but the last.
+scripts/search_bench.py measures it; scripts/search_eval.py the ranking.
 """
 
 import heapq
@@ -48,7 +50,7 @@ COVERED = 1.0
 EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 # Vendor-specific codes (Cloudflare's 521 "Web Server Is Down") give way to the
 # registered code for a generic symptom ("server down" → 503), unless the query
-# names the vendor.
+# names the vendor or is the code's very name ("web server is down").
 UNOFFICIAL = 0.6
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 MEMO_LIMIT = 4096  # per-word results kept per index
