@@ -11,9 +11,11 @@ Noise words ("error", "status", "http", "my") are dropped, and a code number in
 the query dominates everything else.
 
 Everything that depends only on the data (vocabulary, stems, postings, IDF) is
-built once per catalogue (data version) into an ``Index``; a query then costs
-a few dictionary look-ups per word, and one fuzzy pass per unknown word over
-the vocabulary, whatever the number of codes.
+built once per catalogue (data version) into an ``Index``. A query then costs,
+per word, a few dictionary look-ups, a walk over the codes containing it, and
+for an unknown word one fuzzy pass over the words of names and keywords; each
+word's result is kept, since live search repeats all words but the last.
+scripts/search_bench.py measures it; scripts/search_eval.py the ranking.
 """
 
 import heapq
@@ -48,18 +50,19 @@ COVERED = 1.0
 EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 # Vendor-specific codes (Cloudflare's 521 "Web Server Is Down") give way to the
 # registered code for a generic symptom ("server down" → 503), unless the query
-# names the vendor.
+# names the vendor or is the code's very name ("web server is down").
 UNOFFICIAL = 0.6
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
+NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
 # A pasted paragraph is not a search: its rarest words are enough to rank by.
 MAX_WORDS = 12
 
-# Words that say nothing about which code is meant. "not", "no" and "too" stay:
-# "not found", "no content", "too many requests".
+# Words that say nothing about which code is meant. "not" and "no" stay: "not
+# found", "no content". "too" goes: "too many requests" is still many requests.
 _NOISE_WORDS = """
-    a an the is are was were be been being am it its this that these those there here
+    too a an the is are was were be been being am it its this that these those there here
     i me my mine we our us you your he she they them their
     of to in on at by for from with into onto about as than then so and or but if
     do does did doing done can could would should will shall may might must
@@ -199,6 +202,7 @@ class Index:
         by_stem = defaultdict(list)  # stem → element numbers
         vendor = defaultdict(set)  # stem → positions of unofficial codes by that vendor
         surface = {}  # word as written → stem
+        plain = set()  # words as written, not joined from several ("notfound")
 
         def add(i, weight, word):
             stem = surface[word] = _stem(word)
@@ -211,6 +215,7 @@ class Index:
                 if not text:
                     continue
                 words = _words(text)
+                plain.update(words)
                 stems = [add(i, weight, word) for word in words]
                 for word in _compounds(text):
                     add(i, weight, word)
@@ -240,6 +245,7 @@ class Index:
         self.by_stem = dict(by_stem)
         self.vendor = dict(vendor)
         self.surface = surface
+        self.plain = plain
         self.words = sorted(surface)
         # Typos are looked for among the words of names and keywords only (a
         # fifth of the vocabulary): a typo matching body text would rank low anyway.
@@ -260,7 +266,9 @@ class Index:
         self.memo = {}
 
     def matches(self, token):
-        """How one query word matches: ({stem: value}, {entry position: best value}).
+        """How one query word matches: ({stem: value}, {entry position: best value},
+        {stem: value} for the word itself or a typo of it, which alone may
+        complete a phrase: "too" is not yet "Too Many Requests").
 
         Kept per word, so the next keystroke of live search only works out the
         word being typed.
@@ -276,8 +284,12 @@ class Index:
         if len(token) >= 2:
             start = bisect_left(self.words, token)
             end = bisect_left(self.words, token + "\x7f", start)
+            completions = self.words[start:end]
+            # A word being typed ("req") completes to words; a name typed without
+            # spaces ("notfo") completes to a joined name, when no word fits.
+            words = [word for word in completions if word in self.plain]
             # The shortest completions: the words most likely being typed.
-            for word in heapq.nsmallest(PREFIX_LIMIT, self.words[start:end], key=len):
+            for word in heapq.nsmallest(PREFIX_LIMIT, words or completions, key=len):
                 other = self.surface[word]
                 if other != stem:
                     share = len(token) / len(word)
@@ -288,6 +300,7 @@ class Index:
             for hit in itertools.islice(hits, PREFIX_LIMIT):
                 number = bisect_right(self.starts, hit.start()) - 1
                 found.setdefault(self.surface[self.words[number]], INSIDE)
+        typos = set()
         if not known and len(token) >= 4:
             # fuzz.ratio >= 80 needs lengths within a factor of 1.5 of each other.
             shortest = math.ceil(len(token) / 1.5)
@@ -300,6 +313,7 @@ class Index:
             ):
                 other = self.surface[word]
                 found[other] = max(found.get(other, 0), FUZZY * ratio / 100)
+                typos.add(other)
         # A word found inside another word never counts more than the word itself.
         ceiling = self.idf.get(stem)
         found = {
@@ -313,7 +327,8 @@ class Index:
                     best[i] = weight * value
         if len(self.memo) >= MEMO_LIMIT:
             self.memo.clear()
-        memo = self.memo[token] = (found, best)
+        exact = {other: found[other] for other in typos | ({stem} if known else set())}
+        memo = self.memo[token] = (found, best, exact)
         return memo
 
     def score_words(self, tokens, neighbours=()):
@@ -332,17 +347,18 @@ class Index:
                     joins[token][joined] = self.idf[joined]
         scores = defaultdict(float)
         matched = defaultdict(float)
-        covering = {}  # stem → best idf-weighted match, for phrases and keywords
+        covering = {}  # stem → best idf-weighted match of a word as typed (or mistyped)
         weights = []
         for token in tokens:
-            found, best = self.matches(token)
+            found, best, exact = self.matches(token)
             if token in joins:
                 found, best = {**found, **joins[token]}, dict(best)
+                exact = {**exact, **joins[token]}
                 for joined, value in joins[token].items():
                     for i, weight in self.postings[joined].items():
                         if weight * value > best.get(i, 0):
                             best[i] = weight * value
-            for stem, value in found.items():
+            for stem, value in exact.items():
                 if value > covering.get(stem, 0):
                     covering[stem] = value
             # A rare word missing costs more than a common one ("page", "request").
@@ -440,12 +456,15 @@ class Index:
         ranked = []
         for i, score in scores.items():
             if i in allowed and score > 0:
-                # More of the query's words matched ranks higher.
-                score *= matched[i]
+                # More of the query's words matched ranks higher; a missing word
+                # costs, but does not decide alone.
+                score *= math.sqrt(matched[i])
                 entry = self.entries[i]
                 ranked.append((-round(score, 6), not entry.official, entry.code, entry))
         ranked.sort(key=lambda row: row[:3])
-        return [row[3] for row in ranked]
+        # Far below the best is noise: "not" somewhere in a description, for "not found".
+        floor = ranked[0][0] * NOISE_FLOOR if ranked else 0
+        return [row[3] for row in ranked if row[0] <= floor]
 
 
 _last = None

@@ -122,7 +122,8 @@ def run(label, codes, runs):
 
     build_cpu, _, build_wall = measure(build, max(3, runs // 20))
     print(
-        f"\n{label}: {len(codes)} codes, {len(index.words)} distinct words, "
+        f"\n{label}: {len(codes)} codes, {len(index.words)} distinct words "
+        f"({len(index.fuzzy_words)} in names and keywords), "
         f"index built in {build_cpu:.1f} ms CPU ({build_wall:.1f} ms wall)"
     )
     print(f"  {'query type':50} {'median':>8} {'p99':>8} {'wall':>8}  (ms, cold)")

@@ -165,6 +165,25 @@ def test_a_vendor_name_finds_its_codes_and_meanings(esri):
     assert find("nginx")[:6] == [444, 494, 495, 496, 497, 499]  # the origin field
 
 
+def test_a_vendor_named_in_several_words_finds_its_codes_first(codes):
+    aws = Vendor.objects.create(slug="aws-elb", name="AWS Elastic Load Balancing")
+    StatusCode.objects.create(
+        code=561,
+        phrase="Unauthorized",
+        summary="The load balancer's identity provider refused the user.",
+        description="Sent by an AWS Application Load Balancer when authentication fails.",
+        use_cases="ALB authentication with an identity provider.",
+        example_request="GET / HTTP/1.1",
+        example_response="HTTP/1.1 561 Unauthorized",
+        spec_title="AWS documentation",
+        official=False,
+        vendor=aws,
+    )
+    results = find("aws load balancer")
+    assert results[0] == 561
+    assert 502 in results  # the keyword "load balancer", after the vendor's own code
+
+
 def test_a_meaning_phrase_finds_its_code(esri):
     assert find("token required")[0] == 499
     assert find("arcgis token required")[0] == 499
