@@ -235,6 +235,7 @@ def main():
             "nginx_pid": processes["nginx"].pid,
             "editor": {"username": EDITOR, "password": password},
             "dir": str(tmp),
+            "database_url": os.environ["DATABASE_URL"],
         }
         if args.state:
             Path(args.state + ".tmp").write_text(json.dumps(state))
