@@ -105,17 +105,23 @@ def wait_for(url, process, what, log_path):
     raise RuntimeError(f"{what} did not answer 200 at {url}:\n{tail}")
 
 
-def stop(process):
-    if process is None or process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+def stop_all(processes, grace=5.0):
+    """SIGTERM every process group at once, SIGKILL what is left after ``grace`` seconds.
+
+    At once, because scripts/with_postgres.py gives this script 10 s to finish.
+    """
+    alive = [p for p in processes if p is not None and p.poll() is None]
+    for process in alive:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in alive:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
 
 
 def main():
@@ -229,6 +235,7 @@ def main():
             "nginx_pid": processes["nginx"].pid,
             "editor": {"username": EDITOR, "password": password},
             "dir": str(tmp),
+            "database_url": os.environ["DATABASE_URL"],
         }
         if args.state:
             Path(args.state + ".tmp").write_text(json.dumps(state))
@@ -248,8 +255,7 @@ def main():
     finally:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, signal.SIG_IGN)
-        for name in ("nginx", "a", "b", "redis"):
-            stop(processes.get(name))
+        stop_all(processes.values())
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -143,7 +143,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": CACHE_TIMEOUT,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            # ~15 KB a rendering: at most ~15 MB per worker under a unique-URL flood.
+            "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
 

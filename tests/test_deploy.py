@@ -238,6 +238,48 @@ def test_slow_clients_through_nginx_do_not_starve_readers(stack):
     assert result["share"] >= 0.95, trickle.describe(result, 16)
 
 
+def test_readers_keep_reading_while_postgresql_is_stopped_and_all_recovers(stack):
+    import loadtest
+    import with_postgres
+
+    apps = (stack["a"]["url"], stack["b"]["url"])
+    for base in apps:  # on new connections: every worker has loaded the data
+        for _ in range(30):
+            assert text(base + "/readyz")[0] == 200
+    location = loadtest._server_location(stack["database_url"])
+    user, bindir = with_postgres.service_user(), with_postgres.find_bin_dir()
+    socket_dir = location["unix_socket_directories"].split(",")[0].strip()
+    datadir, port = location["data_directory"], location["port"]
+    stopped = loadtest._pg_ctl(
+        user, bindir, ["stop", "-D", datadir, "-m", "fast", "-w"], socket_dir
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        for base in (*apps, stack["nginx"]):
+            for number in range(6):
+                status, html = text(f"{base}/?q=outage+{number}")
+                assert status == 200 and "as it was last loaded" in html, (base, status)
+            status, body = text(base + "/readyz")
+            assert status == 200 and "database: not answering" in body
+        status, body = text(stack["a"]["url"] + "/api/codes/418/")
+        assert status == 200 and json.loads(body)["code"] == 418
+    finally:
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={socket_dir}"
+        log = os.path.join(socket_dir, "restarted.log")
+        started = loadtest._pg_ctl(
+            user, bindir, ["start", "-D", datadir, "-l", log, "-w", "-o", options], socket_dir
+        )
+        assert started.returncode == 0, started.stderr
+    deadline = time.monotonic() + 15
+    for base in apps:  # back by itself: nothing restarted but PostgreSQL
+        while "database: ok" not in text(base + "/readyz")[1]:
+            assert time.monotonic() < deadline, f"{base} did not recover"
+            time.sleep(0.2)
+        for _ in range(6):
+            status, html = text(base + "/404/")
+            assert status == 200 and "as it was last loaded" not in html
+
+
 def test_redis_entries_expire_and_pages_are_served_with_redis_stopped(stack):
     import redis
 
