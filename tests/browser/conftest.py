@@ -51,4 +51,5 @@ def screenshot(page):
     def take(name):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
+    take.folder = SCREENSHOTS
     return take
