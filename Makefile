@@ -21,9 +21,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test,postgres]'
 	touch $@
 
+# data/ holds the secret key and the SQLite database: private, whatever the umask.
 data/secret_key:
-	mkdir -p data
-	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	umask 077 && mkdir -p data && chmod 700 data && \
+		$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.new && mv $@.new $@
 
 setup: $(STAMP) data/secret_key
 	$(PY) manage.py migrate --noinput

@@ -118,9 +118,23 @@ class Vendor(models.Model):
         return self.name
 
 
+class EntryHistory(HistoricalRecords):
+    """django-simple-history, minus records of half-loaded fixtures.
+
+    Fixtures save entries raw (no history) and then set their related codes,
+    some deferred until the codes they point to exist: recording those would
+    list versions that never were. An entry's history starts with its first
+    save (StatusCode.save records the stored text first).
+    """
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if getattr(instance, self.manager_name).exists():
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+
 # Every save of an entry kept (who, when, every field and the related codes), for
-# the admin's diff and restore; named here too, to record the text as loaded.
-_history = HistoricalRecords(m2m_fields=["related"])
+# the admin's diff and restore; named here too, to record the stored text.
+_history = EntryHistory(m2m_fields=["related"])
 
 
 class StatusCodeQuerySet(models.QuerySet):

@@ -120,6 +120,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"statuscodes-test-{os.getpid()}.sqlite3")
     }
+
+
+def keep_private(data_dir, sqlite_file):
+    """data/ holds the secret key and the database: ours alone, whatever the umask."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if sqlite_file is not None:
+        # Created private before SQLite opens it; its -wal and -shm files take its mode.
+        os.close(os.open(sqlite_file, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in [data_dir, *data_dir.glob("secret_key"), *data_dir.glob("*.sqlite3*")]:
+        if path.stat().st_uid == os.getuid():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+if "DATABASE_URL" not in os.environ or DATA_DIR.exists():
+    keep_private(DATA_DIR, None if "DATABASE_URL" in os.environ else DATA_DIR / "db.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

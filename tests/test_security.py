@@ -3,6 +3,8 @@
 import io
 import os
 import secrets
+import sqlite3
+import stat
 import string
 import subprocess
 import sys
@@ -247,3 +249,47 @@ def test_without_trusted_proxies_the_peer_is_the_client(rf, settings):
     settings.TRUSTED_PROXIES = []
     request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
     assert client_ip(request) == PROXY
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def with_umask_022():
+    os.umask(0o022)
+
+
+def test_make_creates_a_private_data_folder_and_secret_key(tmp_path):
+    result = subprocess.run(
+        ["make", "-f", str(BASE_DIR / "Makefile"), "-C", str(tmp_path), "data/secret_key"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=with_umask_022,
+    )
+    assert result.returncode == 0, result.stderr
+    assert mode(tmp_path / "data") == 0o700
+    assert mode(tmp_path / "data" / "secret_key") == 0o600
+    assert len((tmp_path / "data" / "secret_key").read_text().strip()) >= 50
+
+
+def test_the_sqlite_database_is_private_whatever_the_umask(tmp_path):
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env["STATUSCODES_DATA_DIR"] = str(data)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=with_umask_022,
+    )
+    assert result.returncode == 0, result.stderr
+    assert mode(data) == 0o700
+    files = sorted(data.iterdir())
+    assert data / "db.sqlite3" in files
+    assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
+    with sqlite3.connect(data / "db.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)

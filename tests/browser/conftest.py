@@ -51,4 +51,5 @@ def screenshot(page):
     def take(name):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
+    take.folder = SCREENSHOTS
     return take

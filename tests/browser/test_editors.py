@@ -147,3 +147,31 @@ def test_two_editors_saving_different_entries_at_once_both_land(editors, site):
             assert entry.version == versions[code] + 1
     for page in editors:
         assert not [status for status in page.statuses if status >= 500]
+
+
+def test_an_editor_compares_a_version_with_the_current_text_and_restores_it(
+    editors, site, screenshot
+):
+    page = editors[0]
+    original = StatusCode.objects.get(code=404).summary
+    page.goto(change_url(site, 404))
+    page.locator("#id_summary").fill("A summary nobody wanted.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    page.goto(change_url(site, 404))
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="404 Not Found").last.click()  # the oldest version
+    diff = page.locator(".version-diff")
+    expect(diff.locator("del", has_text=original)).to_be_visible()
+    expect(diff.locator("ins", has_text="A summary nobody wanted.")).to_be_visible()
+    expect(diff.locator("h3")).to_have_text(["Summary"])  # nothing else differs
+    for form_factor, width, height in [("desktop", 1280, 800), ("phone", 390, 844)]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(
+            path=str(screenshot.folder / f"admin-version-diff-{form_factor}.png"), full_page=True
+        )
+
+    page.get_by_role("button", name="Revert").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert StatusCode.objects.get(code=404).summary == original
