@@ -24,7 +24,7 @@ here. What each piece is, and which part is Django's own:
   looks for the word "gzip" and compresses anyway).
 * ``render_page``: the page cache. Pages are rendered once per data version
   and URL and stored gzip-compressed, under a hash of an unambiguous encoding
-  of the exact URL, for ``PAGE_CACHE_TIMEOUT`` seconds.
+  of the exact URL, for ``CACHE_TIMEOUT`` seconds (the cache's TIMEOUT).
 * ``json_error``: every JSON error body (API, try-it, the 503 middleware).
 """
 
@@ -327,7 +327,7 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
     if compressed is None:
         html = render_to_string(template_name, build_context(), request).encode()
         compressed = gzip.compress(html, compresslevel=6, mtime=0)
-        cache.set(key, compressed, timeout=settings.PAGE_CACHE_TIMEOUT)
+        cache.set(key, compressed)  # expires after CACHES' TIMEOUT
     if accepts_gzip(request):
         response = HttpResponse(compressed, status=status)
         response["Content-Encoding"] = "gzip"

@@ -276,8 +276,6 @@ PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
 CDN_S_MAXAGE = int(os.environ.get("CDN_S_MAXAGE", "300"))
 CDN_STALE_WHILE_REVALIDATE = int(os.environ.get("CDN_STALE_WHILE_REVALIDATE", "60"))
 CDN_STALE_IF_ERROR = int(os.environ.get("CDN_STALE_IF_ERROR", "86400"))
-# Rendered pages live this long in the cache (they are also keyed by data version).
-PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "600"))
 # Browsers may reuse an API CORS preflight answer this long.
 CORS_MAX_AGE = 86400
 

@@ -191,8 +191,7 @@ def test_page_cache_keys_do_not_collide_on_separators(client, codes):
     assert one != two
 
 
-def test_page_cache_entries_expire(client, codes, settings):
-    settings.PAGE_CACHE_TIMEOUT = 123
+def test_page_cache_entries_expire(client, codes):
     client.get("/?q=expiry")
     # LocMemCache keeps each key's expiry time beside it.
     expiries = list(cache._expire_info.values())
