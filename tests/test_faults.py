@@ -46,7 +46,7 @@ def test_healthz_is_liveness_and_needs_no_database(client, codes, database_down)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok\n"
-    assert "no-cache" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_readyz_is_ready_when_data_is_loaded_and_says_the_database_answers(client, codes):
