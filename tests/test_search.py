@@ -143,50 +143,32 @@ def test_the_common_name_is_searchable_as_a_phrase(codes):
 
 @pytest.fixture
 def esri(codes):
-    vendor = Vendor.objects.create(slug="esri", name="Esri ArcGIS")
-    Meaning.objects.create(
-        code_id=499,
-        vendor=vendor,
-        used_by="Esri ArcGIS Server",
-        phrase="Token Required",
-        description="The request needs a token and carried none.",
-        source_url="https://example.com/arcgis",
-    )
-    cloudflare = Vendor.objects.create(slug="cloudflare", name="Cloudflare")
-    StatusCode.objects.filter(code__gte=520, code__lte=530).update(vendor=cloudflare)
-    catalogue._current = None
-    return vendor
+    """The data set's vendors and meanings (Esri's 499 "Token Required", Cloudflare's 52x…)."""
+    return Vendor.objects.get(slug="esri")
+
+
+def vendor_codes(slug):
+    return sorted(StatusCode.objects.filter(vendor__slug=slug).values_list("code", flat=True))
 
 
 def test_a_vendor_name_finds_its_codes_and_meanings(esri):
-    assert find("arcgis") == [499]
-    results = find("cloudflare")
-    assert results[:8] == [520, 521, 522, 523, 524, 525, 526, 530]
-    assert find("nginx")[:6] == [444, 494, 495, 496, 497, 499]  # the origin field
+    # ArcGIS's own 498 and its meaning of 499, by the vendor's name.
+    assert set(find("arcgis")[:2]) == {498, 499}
+    for vendor in ("cloudflare", "nginx"):
+        expected = vendor_codes(vendor)
+        assert expected and sorted(find(vendor)[: len(expected)]) == expected
 
 
 def test_a_vendor_named_in_several_words_finds_its_codes_first(codes):
-    aws = Vendor.objects.create(slug="aws-elb", name="AWS Elastic Load Balancing")
-    StatusCode.objects.create(
-        code=561,
-        phrase="Unauthorized",
-        summary="The load balancer's identity provider refused the user.",
-        description="Sent by an AWS Application Load Balancer when authentication fails.",
-        use_cases="ALB authentication with an identity provider.",
-        example_request="GET / HTTP/1.1",
-        example_response="HTTP/1.1 561 Unauthorized",
-        spec_title="AWS documentation",
-        official=False,
-        vendor=aws,
-    )
     results = find("aws load balancer")
-    assert results[0] == 561
-    assert 502 in results  # the keyword "load balancer", after the vendor's own code
+    expected = vendor_codes("aws")
+    assert expected and sorted(results[: len(expected)]) == expected
+    assert 502 in results  # the keyword "load balancer", after the vendor's own codes
 
 
 def test_a_meaning_phrase_finds_its_code(esri):
     assert find("token required")[0] == 499
-    assert find("arcgis token required")[0] == 499
+    assert 499 in find("arcgis token required")[:2]  # with ArcGIS's 498 Invalid Token
 
 
 def test_searching_meanings_costs_no_query(esri, django_assert_num_queries):
@@ -196,17 +178,6 @@ def test_searching_meanings_costs_no_query(esri, django_assert_num_queries):
 
 
 def test_the_no_status_page_is_code_zero(codes):
-    assert find("0") == [] and find("000") == []  # not in today's data
-    StatusCode.objects.create(
-        code=0,
-        phrase="No Status",
-        summary="No response arrived: the request failed before any status code.",
-        description="Browsers and HTTP clients report 0 when there was no response.",
-        use_cases="A CORS failure.",
-        example_request="GET / HTTP/1.1",
-        example_response="(none)",
-        spec_title="None",
-    )
     assert find("0")[0] == 0
     assert find("000")[0] == 0
     assert find("status 0")[0] == 0
