@@ -140,11 +140,29 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (
             "Essentials",
-            {"fields": ["code", "phrase", "former_names", "summary", "official", "origin"]},
+            {
+                "fields": [
+                    "code",
+                    "phrase",
+                    "common_name",
+                    "former_names",
+                    "summary",
+                    "official",
+                    "vendor",
+                    "origin",
+                ]
+            },
         ),
-        ("Explanation", {"fields": ["description", "use_cases", "headers", "cacheable"]}),
+        (
+            "Explanation",
+            {"fields": ["description", "use_cases", "headers", "cacheable", "not_sent_reason"]},
+        ),
         ("Example", {"fields": ["example_request", "example_response"]}),
-        ("References", {"fields": ["spec_title", "spec_url", "related"]}),
+        (
+            "Comparisons (“which one should I use?”)",
+            {"fields": ["permanent", "keeps_method", "safe_to_retry", "browser_behaviour"]},
+        ),
+        ("References", {"fields": ["spec_title", "spec_url", "sources", "reviewed", "related"]}),
         ("Search keywords", {"fields": ["keywords"]}),
         ("History", {"fields": ["created", "updated", "version", "expected_version"]}),
     ]

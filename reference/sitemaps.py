@@ -1,10 +1,10 @@
-"""sitemap.xml: the reference page and one page per code."""
+"""sitemap.xml: the reference, one page per code, the comparisons and the vendors."""
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
 from django.urls import reverse
 
-from . import catalogue
+from . import catalogue, compare
 from .conditional import public
 
 
@@ -13,10 +13,18 @@ class ReferenceSitemap(Sitemap):
     priority = 1.0
 
     def items(self):
-        return ["reference:index"]
+        # Pages built from all the codes: the reference, the comparisons, the vendors.
+        return [
+            ("reference:index", []),
+            ("reference:compare-index", []),
+            *[("reference:compare", [c.slug]) for c in compare.COMPARISONS],
+            ("reference:vendors", []),
+            *[("reference:vendor", [slug]) for slug in _vendor_slugs()],
+        ]
 
     def location(self, item):
-        return reverse(item)
+        name, args = item
+        return reverse(name, args=args)
 
     def lastmod(self, item):
         return catalogue.current().last_modified
@@ -31,6 +39,13 @@ class CodeSitemap(Sitemap):
 
     def lastmod(self, entry):
         return entry.updated
+
+
+def _vendor_slugs():
+    current = catalogue.current()
+    slugs = {e.vendor.slug for e in current.codes if e.vendor}
+    slugs |= {m.vendor.slug for e in current.codes for m in e.meanings.all() if m.vendor}
+    return sorted(slugs)
 
 
 SITEMAPS = {"reference": ReferenceSitemap, "codes": CodeSitemap}

@@ -73,10 +73,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
     def build_context():
         codes = catalogue.for_request(request).codes
+        results = search.search(codes, query)
+        if not query.text:
+            # The list reads 1xx to 5xx; "no status" (0) is not a class, so it comes last.
+            results = [e for e in results if e.code] + [e for e in results if not e.code]
         return {
             "query": query,
             "view": view,
-            "results": search.search(codes, query),
+            "results": results,
             "grouped": not query.text,
             "total": len(codes),
             "chips": _chips(query, view),
