@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from reference import catalogue, search
-from reference.models import Meaning, StatusCode, Vendor
+from reference.models import StatusCode, Vendor
 
 pytestmark = pytest.mark.django_db
 
