@@ -306,4 +306,99 @@ def openapi_document() -> dict:
     status_code["required"].extend(_PROVENANCE_SCHEMA)
     # Code 0 is the "no status / 000" entry: not an HTTP status, but in the reference.
     status_code["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none"]
+    document["paths"].update(_comparison_paths())
+    document["components"]["schemas"].update(_COMPARISON_SCHEMAS)
     return document
+
+
+def _comparison_paths():
+    def ok(description, schema):
+        return {
+            "description": description,
+            "headers": _COMMON_HEADERS,
+            "content": {"application/json": {"schema": {"$ref": schema}}},
+        }
+
+    return {
+        "/api/compare/": {
+            "get": {
+                "operationId": "listComparisons",
+                "summary": "Every “which one should I use?” comparison, with its table",
+                "responses": {
+                    "200": ok("The comparisons.", "#/components/schemas/ComparisonList"),
+                    "304": _NOT_MODIFIED,
+                    "405": _NOT_ALLOWED,
+                },
+            }
+        },
+        "/api/compare/{slug}/": {
+            "get": {
+                "operationId": "getComparison",
+                "summary": "One comparison: its codes and their curated properties",
+                "parameters": [
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "redirects",
+                    }
+                ],
+                "responses": {
+                    "200": ok("The comparison.", "#/components/schemas/Comparison"),
+                    "304": _NOT_MODIFIED,
+                    "404": _ERROR_RESPONSE,
+                    "405": _NOT_ALLOWED,
+                },
+            }
+        },
+    }
+
+
+_COMPARISON_SCHEMAS = {
+    "Comparison": {
+        "type": "object",
+        "required": ["slug", "title", "question", "url", "columns", "codes"],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "question": {"type": "string"},
+            "url": {"type": "string", "format": "uri", "description": "The page."},
+            "columns": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "label", "help"],
+                    "properties": {
+                        "field": {"type": "string", "description": "A key of each code row."},
+                        "label": {"type": "string"},
+                        "help": {"type": "string"},
+                    },
+                },
+            },
+            "codes": {
+                "type": "array",
+                "description": "One row per code: its values for every column's field "
+                "(true, false or null where the question does not apply; text otherwise).",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "phrase", "name", "url"],
+                    "properties": {
+                        "code": {"type": "integer"},
+                        "phrase": {"type": "string", "description": "As in the registry."},
+                        "name": {"type": "string", "description": "The name developers know."},
+                        "url": {"type": "string", "format": "uri"},
+                    },
+                },
+            },
+        },
+    },
+    "ComparisonList": {
+        "type": "object",
+        "required": ["count", "results"],
+        "properties": {
+            "count": {"type": "integer"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Comparison"}},
+        },
+    },
+}
