@@ -3,6 +3,8 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
 
 from reference import catalogue
 from reference.models import StatusCode
@@ -70,3 +72,26 @@ def giscus_configured(settings):
         "category_id": "DIC_1",
     }
     return settings.GISCUS
+
+
+@pytest.fixture
+def outage():
+    """A switch that makes every SQL statement fail, as with PostgreSQL stopped.
+
+    In the live server's threads too; ``start()`` and ``stop()``, stopped at the end.
+    """
+    real_execute = CursorWrapper.execute
+
+    def unreachable(self, sql, params=None):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    class Outage:
+        def start(self):
+            CursorWrapper.execute = unreachable
+
+        def stop(self):
+            CursorWrapper.execute = real_execute
+
+    switch = Outage()
+    yield switch
+    switch.stop()  # before the test database is rolled back

@@ -3,30 +3,8 @@
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
-from django.db.backends.utils import CursorWrapper
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def outage():
-    """Every query fails, in the live server's threads too; restored afterwards."""
-    real_execute = CursorWrapper.execute
-
-    def unreachable(self, sql, params=None):
-        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
-
-    class Outage:
-        def start(self):
-            CursorWrapper.execute = unreachable
-
-        def stop(self):
-            CursorWrapper.execute = real_execute
-
-    switch = Outage()
-    yield switch
-    switch.stop()
 
 
 @pytest.mark.parametrize("width,height,form_factor", [(1280, 800, "desktop"), (390, 844, "phone")])
