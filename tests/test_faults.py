@@ -66,6 +66,13 @@ def test_readers_keep_reading_through_an_outage(client, codes, database_down):
     assert "database: not answering" in ready.content.decode()
 
 
+def test_a_signed_in_editor_reads_on_as_any_reader(editor_client, codes, outage):
+    assert editor_client.get("/404/").status_code == 200  # the worker has the data
+    outage.start()  # the session itself lives in the database too
+    response = editor_client.get("/404/")
+    assert response.status_code == 200 and NOTICE in response.content.decode()
+
+
 def test_everything_recovers_when_the_database_is_back(client, codes, database_down):
     database_down.stop()
     client.get("/")
