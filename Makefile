@@ -66,8 +66,12 @@ lint: $(STAMP)
 test-sqlite: $(STAMP) system-deps
 	$(VENV)/bin/pytest
 
+# The same suite on PostgreSQL, but for what does not depend on the database:
+# the checkers and deploy tests bring their own, and of the browser tests only
+# the editors' (saves at the same moment) exercise it; the others run on SQLite.
 test-postgres: $(STAMP) system-deps
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -m "not checkers and not deploy"  # deploy tests bring their own
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest \
+		-m "not checkers and not deploy and (not browser or editors)"
 
 test: lint test-sqlite test-postgres
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.forms import NullBooleanField
 from django.urls import reverse
 
 from reference.models import Meaning, StaleEdit, StatusCode, Vendor
@@ -38,6 +39,8 @@ def form_data(client, pk, url=None, **changes):
             key = form.add_prefix(name)
             if name == "related":
                 data[key] = [str(v) for v in value]
+            elif isinstance(form.fields[name], NullBooleanField):  # a select: yes, no, unknown
+                data[key] = {True: "true", False: "false", None: "unknown"}[value]
             elif isinstance(value, bool):
                 if value:
                     data[key] = "on"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from reference.models import StatusCode
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.editors]
 
 PASSWORD = "a-long-editor-password"
 STALE = "Someone else saved this entry"
