@@ -98,12 +98,13 @@ PYTHON_DIFFERS = {413, 414, 416, 418, 422, 510}
 HEURISTICALLY_CACHEABLE = {200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 451, 501}
 UNOFFICIAL_REQUIRED = (
     {444: "nginx", 499: "nginx", 419: "laravel", 420: "twitter", 430: "shopify", 498: "esri"}
+    | {599: "tornado"}
     | dict.fromkeys([440, 449], "microsoft")
     | dict.fromkeys([460, 463, 464, 561], "aws")
     | dict.fromkeys([*range(520, 528), 530], "cloudflare")
 )
 # Codes a server should not send, each with the reason on its page.
-NOT_SENT = {0, 306, 418, 444, 460, 494, 495, 496, 497, 499, 510, 527}
+NOT_SENT = {0, 306, 418, 444, 460, 494, 495, 496, 497, 499, 510, 527, 599}
 SEED = [
     100,
     101,
