@@ -183,6 +183,8 @@ def main():
             ["migrate", "--noinput", "--verbosity", "0"],
             ["load_codes", "--verbosity", "0"],
             ["create_editor", EDITOR, "--password", password, "--verbosity", "0"],
+            # Production settings serve hashed static names: the manifest must exist.
+            ["collectstatic", "--noinput", "--verbosity", "0"],
         ):
             subprocess.run(
                 [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=manage_env, check=True
