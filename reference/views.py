@@ -1,4 +1,5 @@
-"""The reader's pages: the reference with search, a page per code, not-found.
+"""The reader's pages: the reference with search, a page per code, the API docs,
+vendors, comparisons, health checks and not-found.
 
 Every public page is a pure function of the data version and the URL, so it
 carries an ETag and Last-Modified from the data version, answers conditional
