@@ -22,6 +22,7 @@ import heapq
 import itertools
 import math
 import re
+import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -73,10 +74,18 @@ _NOISE_WORDS = """
 """
 NOISE = frozenset(_NOISE_WORDS.split())
 
-_english = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps its word in the instance while it works, so one
+# shared by gthread's threads garbles words and raises: one per thread.
+_local = threading.local()
 _stems = {}  # word → stem, shared by every index: the vocabulary barely changes
 _BRITISH_ISE = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$")
 _BRITISH_OUR = re.compile(r"(?<=[a-z]{3})our$")
+
+
+def _english():
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("english")
+    return _local.stemmer
 
 
 def _stem(word):
@@ -86,7 +95,7 @@ def _stem(word):
             _stems.clear()
         # One spelling for both sides: unauthorised/unauthorized, behaviour/behavior.
         spelled = _BRITISH_OUR.sub("or", _BRITISH_ISE.sub(r"iz\1", word))
-        stem = _english.stemWord(spelled) if word.isalpha() else word
+        stem = _english().stemWord(spelled) if word.isalpha() else word
         # expiry → "expiri", expired → "expir": the same word to a reader.
         if len(stem) > 4 and stem.endswith("i"):
             stem = stem[:-1]

@@ -1,6 +1,10 @@
 """Search semantics and ranking, on the real data set."""
 
 import json
+import random
+import string
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -236,3 +240,30 @@ def test_query_is_normalised_and_bounded():
     assert search.parse({"q": "  gateway \x00  timeout "}).text == "gateway timeout"
     with pytest.raises(search.QueryTooLong, match="limit is 200"):
         search.parse({"q": "a" * 201})
+
+
+def test_stemming_is_safe_from_many_threads_at_once():
+    """gunicorn's gthread workers search from many threads: no garbled stems, no errors."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    errors = []
+
+    def work(seed):
+        rng = random.Random(seed)
+        try:
+            for _ in range(2000):
+                word = "".join(rng.choice(string.ascii_lowercase) for _ in range(9)) + "ations"
+                search._stems.pop(word, None)
+                search._stem(word)
+        except Exception as exc:  # noqa: BLE001 -- any error is the failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
