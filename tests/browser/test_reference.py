@@ -163,7 +163,19 @@ def test_script_saved_by_an_editor_never_runs(site, page):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(
     "path",
-    ["/", "/?view=detailed", "/404/", "/?q=timeout", "/999/", "/compare/", "/compare/redirects/"],
+    [
+        "/",
+        "/?view=detailed",
+        "/404/",
+        "/?q=timeout",
+        "/999/",
+        "/compare/",
+        "/compare/redirects/",
+        "/vendors/",
+        "/vendors/cloudflare/",
+        "/499/",
+        "/0/",
+    ],
 )
 def test_no_serious_accessibility_violations(site, page, scheme, path):
     page.emulate_media(color_scheme=scheme)
