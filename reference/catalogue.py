@@ -16,10 +16,12 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.db import DatabaseError, connection
 from django.db.models import F, Prefetch
 from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 
 from .models import Meaning, StatusCode
 
@@ -36,25 +38,33 @@ class Catalogue:
     # readers still get pages, but nothing a cache could keep as current.
     outage: bool = False
 
-    @property
+    @cached_property
     def etag(self):
         """A short opaque tag for this data version, for ETags."""
         return hashlib.blake2s(self.version.encode(), digest_size=8).hexdigest()
 
+    @cached_property
+    def last_modified_http(self):
+        """``last_modified`` as a Last-Modified header value (None without data)."""
+        return http_date(self.last_modified.timestamp()) if self.last_modified else None
+
 
 def data_version():
-    """(version token, newest update) for the whole data set, in one query.
+    """(count, newest update) of the codes, as the database returns them, in one query.
 
     Raw SQL because it runs on every public request, where building the ORM
-    aggregate cost more than the query itself.
+    aggregate cost more than the query itself; the newest update is parsed only
+    when the version changes.
     """
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), MAX(updated) FROM {StatusCode._meta.db_table}")
-        count, updated = cursor.fetchone()
+        return cursor.fetchone()
+
+
+def _as_datetime(updated):
     if isinstance(updated, str):  # SQLite returns text; stored in UTC
-        updated = parse_datetime(updated).replace(tzinfo=UTC)
-    token = f"{count}-{updated.timestamp() if updated else 0}"
-    return token, updated
+        return parse_datetime(updated).replace(tzinfo=UTC)
+    return updated
 
 
 def _load(version, last_modified):
@@ -89,9 +99,10 @@ def current():
     """
     global _current, _outage_copy, _in_outage
     try:
-        version, last_modified = data_version()
+        count, updated = data_version()
+        version = f"{count}-{updated}"
         if _current is None or _current.version != version:
-            _current = _load(version, last_modified)
+            _current = _load(version, _as_datetime(updated))
     except DatabaseError as error:
         if _current is None:
             raise

@@ -41,12 +41,20 @@ from django.middleware import gzip as django_gzip
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalogue
 
 SAFE_METHODS = ("GET", "HEAD")
+# The request header fields that make a request conditional (RFC 9110 §13.1); without
+# one, there is nothing to evaluate.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 ALLOW = "GET, HEAD"
 # The API also answers OPTIONS: browsers preflight cross-origin revalidations.
 API_ALLOW = "GET, HEAD, OPTIONS"
@@ -144,7 +152,7 @@ def _data_validators(request, response):
     current = catalogue.for_request(request)
     variant = "hx" if wants_partial(request) else "full"
     # Weak: the gzip and identity encodings share it.
-    return f'W/"{current.etag}-{variant}"', current.last_modified
+    return f'W/"{current.etag}-{variant}"', current.last_modified_http
 
 
 def _content_validators(request, response):
@@ -236,7 +244,7 @@ def finish(request, response, make_validators=None, *, vary=PAGE_VARY, cache=Tru
             etag, last_modified = make_validators(request, response)
             response["ETag"] = etag
             if last_modified:
-                response["Last-Modified"] = http_date(last_modified.timestamp())
+                response["Last-Modified"] = last_modified
     return response
 
 
@@ -256,8 +264,11 @@ class NotModifiedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method in SAFE_METHODS and (
-            response.has_header("ETag") or response.has_header("Last-Modified")
+        conditional = any(header in request.META for header in CONDITIONAL_HEADERS)
+        if (
+            conditional
+            and request.method in SAFE_METHODS
+            and (response.has_header("ETag") or response.has_header("Last-Modified"))
         ):
             original = response
             response = get_conditional_response(
@@ -330,7 +341,10 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
     compressed = cache.get(key)
     if compressed is None:
         html = render_to_string(template_name, build_context(), request).encode()
-        compressed = gzip.compress(html, compresslevel=6, mtime=0)
+        # A search (query string) is made on every keystroke and read about once:
+        # compress it fast. Pages without one are few and hot: compress them hard.
+        level = 1 if request.META.get("QUERY_STRING") else 6
+        compressed = gzip.compress(html, compresslevel=level, mtime=0)
         cache.set(key, compressed)  # expires after CACHES' TIMEOUT
     if accepts_gzip(request):
         response = HttpResponse(compressed, status=status)

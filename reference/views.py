@@ -34,22 +34,39 @@ __all__ = ["is_editor", "public_page", "render_page"]
 public_page = public()
 
 
-def _index_url(params):
-    url = reverse("reference:index")
+def _index_url(params, base=None):
+    url = base or reverse("reference:index")
     return f"{url}?{urlencode(params)}" if params else url
 
 
+# (slug, name): the class filters, "All" first.
+CHIPS = [("", "All")] + [(f"{digit}xx", name) for digit, name in CLASSES.items()]
+
+
 def _chips(query, view=""):
-    """The class filter links: each keeps the search text and view, and switches the class."""
-    chips = [("", "All")] + [(f"{digit}xx", f"{digit}xx {name}") for digit, name in CLASSES.items()]
+    """The class filter links: each keeps the search text and view, and switches the class.
+
+    Every live-search keystroke renders these, so the template gets plain values.
+    """
+    base = reverse("reference:index")
+    # The text is encoded once for the six links; slugs and views need no encoding.
+    text = urlencode({"q": query.text}) if query.text else ""
+    tail = "&view=detailed" if view == "detailed" else ""
+
+    def url(slug):
+        params = f"{text}&class={slug}{tail}" if slug else f"{text}{tail}"
+        params = params.lstrip("&")
+        return f"{base}?{params}" if params else base
+
     return [
         {
             "slug": slug,
-            "label": label,
-            "url": _index_url(query.params(**{"class": slug, "view": view})),
+            "name": name,
+            "css": f"chip-{slug or 'all'}",
+            "url": url(slug),
             "active": slug == query.class_slug,
         }
-        for slug, label in chips
+        for slug, name in CHIPS
     ]
 
 
@@ -89,7 +106,8 @@ def index(request: HttpRequest) -> HttpResponse:
                 "compact": _index_url(query.params()),
                 "detailed": _index_url(query.params(view="detailed")),
             },
-            "decisions": _decisions(catalogue.for_request(request).by_code),
+            # The partial has no decision guide.
+            "decisions": [] if partial else _decisions(catalogue.for_request(request).by_code),
             "giscus": _giscus("Comments & Feedback"),
         }
 

@@ -10,15 +10,23 @@ compression on both sides, then with gzip on both sides (both pre-compressed).
 A last row is live search with a new query on every request (a wrk Lua
 script), so no rendering is reused.
 
+This machine's speed drifts by tens of percent within a minute (other tenants of
+the host), so rows are not measured once each in a row: every row gets a short
+warm-up, then all rows are measured in turn, BENCH_ROUNDS times, and each figure
+is the median of its rounds. A page and its floor are thus measured minutes
+apart at most, many times over. Worker recycling (max_requests) is off for the
+run: a worker restarting mid-row would measure its boot, not serving.
+
 Targets (2 cores): pages >= 0.8x the floor in the same encoding, distinct-query
 search >= 0.5x, p99 <= 15 ms at 32 connections; each row says whether it met
 its target.
 
-Environment: BENCH_DURATION (seconds per row, default 10), BENCH_CONNECTIONS
-(default 32), WEB_CONCURRENCY (gunicorn workers, default cpu+1 from the config).
+Environment: BENCH_DURATION (seconds per row and round, default 5), BENCH_ROUNDS
+(default 3), BENCH_CONNECTIONS (default 32), WEB_CONCURRENCY and GUNICORN_THREADS
+(gunicorn workers and threads, defaults from statuscodes/gunicorn.conf.py).
 Figures are printed and written to bench-results/latest.json.
 
-Not a pytest test: it takes about three minutes and measures, it does not assert.
+Not a pytest test: it takes about four minutes and measures, it does not assert.
 """
 
 import contextlib
@@ -26,10 +34,12 @@ import json
 import os
 import platform
 import re
+import runpy
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +53,9 @@ from urllib.parse import urljoin
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench-results"
-DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WARMUP = 1  # seconds of load per row before the rounds: fresh workers fault their memory in
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = 2
 STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer
@@ -218,14 +230,15 @@ def parse_wrk(output):
     }
 
 
-def run_wrk(wrk, url, headers, script=None):
-    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+def run_wrk(wrk, url, headers, script=None, duration=None):
+    duration = duration or DURATION
+    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
     if script:
         command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=DURATION + 30)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
     if done.returncode != 0:
         fail(f"wrk failed on {url} ({done.returncode}):\n{done.stdout}{done.stderr}")
     return parse_wrk(done.stdout)
@@ -307,7 +320,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     with open(log_path, "w") as log_file:
-        process = start_server(port, log_file)
+        process = start_server(port, log_file, extra_env={"GUNICORN_MAX_REQUESTS": "0"})
         try:
             wait_until_up(process, base, log_path)
             results = bench(wrk, base)
@@ -398,24 +411,42 @@ def bench(wrk, base):
             }
         )
 
-    rows = {}
+    rounds = {label: [] for label, *_ in pages}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         lua = Path(tmp) / "distinct_search.lua"
         lua.write_text(DISTINCT_SEARCH_LUA)
-        for label, path, request_headers, _, floor, target in pages:
-            print(f"wrk {label} ...", file=sys.stderr, flush=True)
-            script = lua if label.startswith("search, new query") else None
-            figures = run_wrk(wrk, base + path, request_headers, script)
-            errors = figures["socket_errors"] + figures["non_2xx_3xx"]
-            rows[label] = {
-                **figures,
-                "page": label,
-                "url": path,
-                "errors": errors,
-                "errors_text": str(errors),
-                "floor": floor,
-                "target": target,
-            }
+
+        def script(label):
+            return lua if label.startswith("search, new query") else None
+
+        print(f"warm-up: {WARMUP} s per row ...", file=sys.stderr, flush=True)
+        for label, path, request_headers, *_ in pages:
+            run_wrk(wrk, base + path, request_headers, script(label), duration=WARMUP)
+        for number in range(1, ROUNDS + 1):
+            for label, path, request_headers, *_ in pages:
+                print(f"round {number}/{ROUNDS}: wrk {label} ...", file=sys.stderr, flush=True)
+                rounds[label].append(run_wrk(wrk, base + path, request_headers, script(label)))
+    rows = {}
+    for label, path, _, _, floor, target in pages:
+        figures = {
+            key: statistics.median(run[key] for run in rounds[label])
+            for key in ("rps", "p50_ms", "p99_ms")
+        }
+        errors = sum(run["socket_errors"] + run["non_2xx_3xx"] for run in rounds[label])
+        details = [run["socket_errors_detail"] for run in rounds[label] if run["socket_errors"]]
+        rows[label] = {
+            **figures,
+            "requests": sum(run["requests"] for run in rounds[label]),
+            "rounds_rps": [run["rps"] for run in rounds[label]],
+            "socket_errors": sum(run["socket_errors"] for run in rounds[label]),
+            "socket_errors_detail": "; ".join(details),
+            "page": label,
+            "url": path,
+            "errors": errors,
+            "errors_text": str(errors),
+            "floor": floor,
+            "target": target,
+        }
     for row in rows.values():
         floor_rps = rows[row["floor"]]["rps"] if row["floor"] else 0.0
         row["ratio"] = row["rps"] / floor_rps if floor_rps else 0.0
@@ -427,9 +458,15 @@ def bench(wrk, base):
     return {
         "settings": {
             "duration_s": DURATION,
-            "threads": THREADS,
+            "rounds": ROUNDS,
+            "wrk_threads": THREADS,
             "connections": CONNECTIONS,
-            "workers": int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)),
+            # As gunicorn reads its configuration, from the same environment.
+            **{
+                key: value
+                for key, value in runpy.run_path(BASE_DIR / "statuscodes/gunicorn.conf.py").items()
+                if key in ("workers", "threads", "worker_class")
+            },
         },
         "checks": checks,
         "pages": list(rows.values()),
@@ -441,8 +478,10 @@ def bench(wrk, base):
 def report(results):
     settings = results["settings"]
     print(
-        f"\ngunicorn, {settings['workers']} sync workers; wrk -t{settings['threads']} "
-        f"-c{settings['connections']} -d{settings['duration_s']}s --latency\n"
+        f"\ngunicorn, {settings['workers']} {settings['worker_class']} workers x "
+        f"{settings['threads']} threads, no recycling; wrk -t{settings['wrk_threads']} "
+        f"-c{settings['connections']} -d{settings['duration_s']}s --latency; "
+        f"each row {settings['rounds']} times in turn, medians.\n"
     )
     print("Responses (warm-up):")
     for check in results["checks"]:

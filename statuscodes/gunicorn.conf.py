@@ -1,7 +1,8 @@
 """gunicorn configuration used by `make run` and the benchmark.
 
 Everything can be overridden from the environment (GUNICORN_BIND, WEB_CONCURRENCY,
-GUNICORN_THREADS, GUNICORN_TIMEOUT), as gunicorn itself also reads GUNICORN_CMD_ARGS.
+GUNICORN_WORKER_CLASS, GUNICORN_THREADS, GUNICORN_TIMEOUT), as gunicorn itself also
+reads GUNICORN_CMD_ARGS.
 """
 
 import multiprocessing
@@ -14,13 +15,15 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
 # Threads, not sync workers: a sync worker belongs to one client until that client has
 # sent its whole request, so four clients trickling their headers took the site down
 # (gunicorn has no header-read timeout). A gthread worker leaves idle connections to
-# its poller, but a thread reading a trickled request is still held, so there are many
-# threads: a held one costs memory, not CPU. `make loadtest` checks 16 trickling
-# clients. Behind nginx (deploy/), which buffers whole requests, 4 are plenty.
+# its poller, but a thread reading a trickled request is still held, so there are
+# threads to spare: `make loadtest` checks 16 trickling clients. Not more than that:
+# the threads of a worker share one interpreter lock, and 32 of them gave the
+# benchmark a fatter tail (p99) and fewer requests/s than 16. Behind nginx
+# (deploy/), which buffers whole requests, 4 are plenty.
 # Each thread may hold a database connection: with PostgreSQL keep
 # instances x workers x threads under max_connections.
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 # Short: an idle kept-alive connection costs a file descriptor only, but a client
