@@ -75,7 +75,7 @@ test-postgres: $(STAMP) system-deps
 
 test: lint test-sqlite test-postgres
 
-# About four minutes: wrk -t2 -c32, 5 s per row, every row three times in turn (medians).
+# About four minutes: wrk -t2 -c32, 3 s per row, every row five times in turn (medians).
 bench: setup system-deps
 	$(PY) scripts/bench.py
 

@@ -23,8 +23,9 @@ here. What each piece is, and which part is Django's own:
 * ``GZipMiddleware``: Django's, except that it honours ``gzip;q=0`` (Django's
   looks for the word "gzip" and compresses anyway).
 * ``render_page``: the page cache. Pages are rendered once per data version
-  and URL and stored gzip-compressed, under a hash of an unambiguous encoding
-  of the exact URL, for ``CACHE_TIMEOUT`` seconds (the cache's TIMEOUT).
+  and URL and stored gzip-compressed (pages without a query string also
+  uncompressed), under a hash of an unambiguous encoding of the exact URL, for
+  ``CACHE_TIMEOUT`` seconds (the cache's TIMEOUT).
 * ``json_error``: every JSON error body (API, try-it, the 503 middleware).
 """
 
@@ -306,12 +307,18 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
 # -- The page cache --------------------------------------------------------
 
 
+# Part of every key: a shared cache (Redis) may still hold entries of the shape
+# an older release stored, which a new one must not read. Change it with the shape.
+PAGE_CACHE_FORMAT = "gzip+plain"
+
+
 def page_cache_key(request, template_name, extra=None) -> str:
     """The exact URL (no case folding), host, template and data version, hashed.
 
     JSON of a list is unambiguous where joining with a separator is not.
     """
     parts = [
+        PAGE_CACHE_FORMAT,
         catalogue.for_request(request).version,
         request.scheme,
         request.get_host(),
@@ -329,8 +336,8 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
 
     ``build_context`` is only called on a miss: searching and building links
     is most of a page's cost. Editors and outage pages bypass the cache.
-    Stored gzip-compressed only (a fifth of the memory); the rare client that
-    refuses gzip gets it decompressed. BREACH needs a secret in the page, and
+    Searches are stored gzip-compressed only (a fifth of the memory), so the
+    rare client that refuses gzip gets them decompressed. BREACH needs a secret in the page, and
     these pages have none (editors bypass this cache).
     """
     if is_editor(request):
@@ -338,18 +345,23 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
     if _outage(request):
         return render(request, template_name, build_context(), status=status)
     key = page_cache_key(request, template_name, cache_key)
-    compressed = cache.get(key)
-    if compressed is None:
+    stored = cache.get(key)
+    if stored is None:
         html = render_to_string(template_name, build_context(), request).encode()
-        # A search (query string) is made on every keystroke and read about once:
-        # compress it fast. Pages without one are few and hot: compress them hard.
-        level = 1 if request.META.get("QUERY_STRING") else 6
-        compressed = gzip.compress(html, compresslevel=level, mtime=0)
-        cache.set(key, compressed)  # expires after CACHES' TIMEOUT
+        if request.META.get("QUERY_STRING"):
+            # A search is made on every keystroke and read about once: compress
+            # it fast, and keep only that (a unique-URL flood stays small).
+            stored = (gzip.compress(html, compresslevel=1, mtime=0), None)
+        else:
+            # Pages without a query string are few and hot: compressed hard, and
+            # kept as is too, so a client refusing gzip costs no decompression.
+            stored = (gzip.compress(html, compresslevel=6, mtime=0), html)
+        cache.set(key, stored)  # expires after CACHES' TIMEOUT
+    compressed, plain = stored
     if accepts_gzip(request):
         response = HttpResponse(compressed, status=status)
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(gzip.decompress(compressed), status=status)
+        response = HttpResponse(plain or gzip.decompress(compressed), status=status)
     patch_vary_headers(response, ["Accept-Encoding"])
     return response

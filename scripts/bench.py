@@ -10,19 +10,20 @@ compression on both sides, then with gzip on both sides (both pre-compressed).
 A last row is live search with a new query on every request (a wrk Lua
 script), so no rendering is reused.
 
-This machine's speed drifts by tens of percent within a minute (other tenants of
+This machine's speed drifts by tens of percent within seconds (other tenants of
 the host), so rows are not measured once each in a row: every row gets a short
-warm-up, then all rows are measured in turn, BENCH_ROUNDS times, and each figure
-is the median of its rounds. A page and its floor are thus measured minutes
-apart at most, many times over. Worker recycling (max_requests) is off for the
-run: a worker restarting mid-row would measure its boot, not serving.
+warm-up, then all rows are measured in turn, BENCH_ROUNDS times. Each figure is
+the median of its rounds, and a page's ratio is the median of its rounds' ratios
+to the floor of the same round, measured seconds before it. Worker recycling
+(max_requests) is off for the run: a worker restarting mid-row would measure its
+boot, not serving.
 
 Targets (2 cores): pages >= 0.8x the floor in the same encoding, distinct-query
 search >= 0.5x, p99 <= 15 ms at 32 connections; each row says whether it met
 its target.
 
-Environment: BENCH_DURATION (seconds per row and round, default 5), BENCH_ROUNDS
-(default 3), BENCH_CONNECTIONS (default 32), WEB_CONCURRENCY and GUNICORN_THREADS
+Environment: BENCH_DURATION (seconds per row and round, default 3), BENCH_ROUNDS
+(default 5), BENCH_CONNECTIONS (default 32), WEB_CONCURRENCY and GUNICORN_THREADS
 (gunicorn workers and threads, defaults from statuscodes/gunicorn.conf.py).
 Figures are printed and written to bench-results/latest.json.
 
@@ -53,8 +54,8 @@ from urllib.parse import urljoin
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench-results"
-DURATION = int(os.environ.get("BENCH_DURATION", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = int(os.environ.get("BENCH_DURATION", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WARMUP = 1  # seconds of load per row before the rounds: fresh workers fault their memory in
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = 2
@@ -279,7 +280,7 @@ def machine():
 
 
 def print_table(rows):
-    header = ("page", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to floor", "target")
+    header = ("page", "requests/s", "p50 ms", "p99 ms", "errors", "ratio (range)", "target")
     lines = [header] + [
         (
             row["page"],
@@ -287,7 +288,12 @@ def print_table(rows):
             f"{row['p50_ms']:.2f}",
             f"{row['p99_ms']:.2f}",
             row["errors_text"],
-            f"{row['ratio']:.2f}" if row["floor"] else "-",
+            (
+                f"{row['ratio']:.2f} "
+                f"({min(row['rounds_ratio']):.2f}-{max(row['rounds_ratio']):.2f})"
+                if row["floor"]
+                else "-"
+            ),
             row["verdict"]
             + (f" (>= {row['target']}x)" if row.get("target") else "")
             + (f", p99 <= {P99_TARGET_MS:g}" if row["floor"] else ""),
@@ -448,8 +454,15 @@ def bench(wrk, base):
             "target": target,
         }
     for row in rows.values():
-        floor_rps = rows[row["floor"]]["rps"] if row["floor"] else 0.0
-        row["ratio"] = row["rps"] / floor_rps if floor_rps else 0.0
+        # Each round's page against the same round's floor, a few seconds apart.
+        if row["floor"]:
+            floor_rounds = rows[row["floor"]]["rounds_rps"]
+            pairs = zip(row["rounds_rps"], floor_rounds, strict=True)
+            ratios = [page / floor for page, floor in pairs if floor]
+        else:
+            ratios = []
+        row["ratio"] = statistics.median(ratios) if ratios else 0.0
+        row["rounds_ratio"] = ratios
         met = row["p99_ms"] <= P99_TARGET_MS and row["errors"] == 0
         if row["target"] is not None:
             met = met and row["ratio"] >= row["target"]
