@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make run    set up everything (venv, packages, database, data) and serve http://127.0.0.1:8000
 #   make test   set up everything and run the whole test suite (SQLite, then PostgreSQL)
-# and: make bench (the benchmark), make cache-memory (page cache growth per worker),
+# and: make bench (the benchmark), make instructions (its noise-free part),
+#      make cache-memory (page cache growth per worker),
 #      make loadtest (load and faults), make export (curated data back to fixtures/).
 
 VENV   ?= .venv
@@ -9,7 +10,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench cache-memory loadtest deploy export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres lint bench instructions cache-memory loadtest deploy export system-deps clean
 
 # Debian splits `python3 -m venv` into the python3-venv package.
 $(STAMP): pyproject.toml
@@ -42,7 +43,8 @@ run: setup
 # Debian packages the tests drive for real: Chromium for the browser tests,
 # PostgreSQL for the production database, wrk for the benchmark, Java for the
 # Nu HTML checker (tests/test_checkers.py), Node.js to parse and run the Express
-# snippets, nginx and Redis for the production topology (deploy/) and scripts/cache_memory.py.
+# snippets, nginx and Redis for the production topology (deploy/) and scripts/cache_memory.py,
+# valgrind for `make instructions`.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -52,6 +54,7 @@ system-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -78,6 +81,10 @@ test: lint test-sqlite test-postgres
 # About four minutes: wrk -t2 -c32, 3 s per row, every row five times in turn (medians).
 bench: setup system-deps
 	$(PY) scripts/bench.py
+
+# About five minutes: instructions per request under valgrind, which no neighbour disturbs.
+instructions: setup system-deps
+	$(PY) scripts/instructions.py
 
 # About ten minutes on 2 cores: 10,000 unique queries against one worker, LocMem then Redis.
 cache-memory: setup system-deps

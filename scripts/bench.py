@@ -123,8 +123,10 @@ def page_assets(html):
     return parser.stylesheets, parser.scripts
 
 
-def start_server(port, log_file, settings_module="bench_settings", extra_env=None):
+def start_server(port, log_file, settings_module="bench_settings", extra_env=None, prefix=()):
     """gunicorn as `make run` starts it, on 127.0.0.1:port; ``extra_env`` is applied last.
+
+    ``prefix``: a command to run it under (scripts/instructions.py: valgrind).
 
     Also used by scripts/loadtest.py (production settings, a PostgreSQL DATABASE_URL).
     """
@@ -148,6 +150,7 @@ def start_server(port, log_file, settings_module="bench_settings", extra_env=Non
     )
     env.update(extra_env or {})
     command = [
+        *prefix,
         sys.executable,
         "-m",
         "gunicorn",
