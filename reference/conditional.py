@@ -337,8 +337,8 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
     ``build_context`` is only called on a miss: searching and building links
     is most of a page's cost. Editors and outage pages bypass the cache.
     Searches are stored gzip-compressed only (a fifth of the memory), so the
-    rare client that refuses gzip gets them decompressed. BREACH needs a secret in the page, and
-    these pages have none (editors bypass this cache).
+    rare client that refuses gzip gets them decompressed. BREACH needs a secret
+    in the page, and these pages have none (editors bypass this cache).
     """
     if is_editor(request):
         return render(request, template_name, {**build_context(), "editor": True}, status=status)
@@ -362,6 +362,7 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
         response = HttpResponse(compressed, status=status)
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(plain or gzip.decompress(compressed), status=status)
+        body = plain if plain is not None else gzip.decompress(compressed)
+        response = HttpResponse(body, status=status)
     patch_vary_headers(response, ["Accept-Encoding"])
     return response

@@ -34,8 +34,8 @@ __all__ = ["is_editor", "public_page", "render_page"]
 public_page = public()
 
 
-def _index_url(params, base=None):
-    url = base or reverse("reference:index")
+def _index_url(params):
+    url = reverse("reference:index")
     return f"{url}?{urlencode(params)}" if params else url
 
 

@@ -244,11 +244,14 @@ def test_server_error_is_a_real_page_with_status_500(client, codes):
     assert "Traceback" not in response.content.decode()
 
 
-def test_html_is_compressed_when_the_client_accepts_it(client, codes):
-    plain = client.get("/")
-    compressed = client.get("/", headers={"Accept-Encoding": "gzip"})
+# "/" is kept uncompressed in the page cache too; a search only compressed.
+@pytest.mark.parametrize("path", ["/", "/?q=gone"])
+def test_html_is_compressed_when_the_client_accepts_it(client, codes, path):
+    compressed = client.get(path, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(path)  # from the page cache now
     assert compressed["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in compressed["Vary"]
+    assert "Content-Encoding" not in plain
     assert gzip.decompress(compressed.content) == plain.content
     assert len(compressed.content) < len(plain.content) / 3
 

@@ -199,6 +199,18 @@ def test_edit_is_visible_on_the_next_request(client, codes):
     assert "Gone for good." in client.get("/", {"q": "gone"}).content.decode()
 
 
+def test_list_items_rendered_before_an_edit_are_never_shown_after_it(client, codes):
+    # List items are rendered once per loaded entry (reference_extras.list_items); a new
+    # URL after the save misses the page cache, so only that memo could show old text.
+    for params in ({}, {"q": "gone"}, {"q": "gone", "view": "detailed"}):
+        assert "Gone for good" not in client.get("/", params).content.decode()
+    entry = StatusCode.objects.get(code=410)
+    entry.summary = "Gone for good."
+    entry.save()
+    for params in ({"class": "4xx"}, {"q": "gone away"}, {"q": "gone away", "view": "detailed"}):
+        assert "Gone for good." in client.get("/", params).content.decode()
+
+
 def test_readers_see_no_operator_instructions_when_giscus_is_not_configured(client, codes):
     for path in ("/", "/404/"):
         html = client.get(path).content.decode()
