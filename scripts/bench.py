@@ -54,6 +54,7 @@ from urllib.parse import urljoin
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench-results"
+GUNICORN_CONF = BASE_DIR / "statuscodes" / "gunicorn.conf.py"
 DURATION = int(os.environ.get("BENCH_DURATION", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WARMUP = 1  # seconds of load per row before the rounds: fresh workers fault their memory in
@@ -155,7 +156,7 @@ def start_server(port, log_file, settings_module="bench_settings", extra_env=Non
         "-m",
         "gunicorn",
         "--config",
-        "statuscodes/gunicorn.conf.py",
+        str(GUNICORN_CONF),
     ]
     return subprocess.Popen(
         command,
@@ -180,13 +181,18 @@ def stop_server(process):
         process.wait(timeout=STOP_TIMEOUT)
 
 
-def wait_until_up(process, base, log_path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+def gunicorn_config():
+    """The settings statuscodes/gunicorn.conf.py computes in this environment."""
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def wait_until_up(process, base, log_path, timeout=STARTUP_TIMEOUT, request_timeout=2):
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
         try:
-            status, _, _ = fetch(base + "/", timeout=2)
+            status, _, _ = fetch(base + "/", timeout=request_timeout)
             if status == 200:
                 return
         except OSError:
@@ -196,7 +202,7 @@ def wait_until_up(process, base, log_path):
     state = (
         f"exited with code {process.returncode}"
         if process.poll() is not None
-        else f"did not answer 200 within {STARTUP_TIMEOUT} s"
+        else f"did not answer 200 within {timeout} s"
     )
     fail(f"gunicorn {state}. Last lines of {log_path}:\n{log_tail}")
 
@@ -519,7 +525,7 @@ def bench(wrk, base, group):
             # As gunicorn reads its configuration, from the same environment.
             **{
                 key: value
-                for key, value in runpy.run_path(BASE_DIR / "statuscodes/gunicorn.conf.py").items()
+                for key, value in gunicorn_config().items()
                 if key in ("workers", "threads", "worker_class")
             },
         },

@@ -38,7 +38,6 @@ import http.client
 import json
 import os
 import re
-import runpy
 import secrets
 import shutil
 import signal
@@ -59,7 +58,6 @@ import with_postgres  # noqa: E402  (scripts/with_postgres.py: the throwaway Pos
 
 BASE_DIR = bench.BASE_DIR
 LOG_DIR = BASE_DIR / "bench-results"
-GUNICORN_CONF = BASE_DIR / "statuscodes" / "gunicorn.conf.py"
 
 LOAD_DURATION = int(os.environ.get("LOAD_DURATION", "60"))
 LOAD_CONNECTIONS = 64
@@ -218,11 +216,6 @@ def write_lua_script(directory):
         LUA_SCRIPT % {"pages": lua_list(PAGES), "words": lua_list(WORDS), "missing": MISSING}
     )
     return path
-
-
-def gunicorn_config():
-    """The settings statuscodes/gunicorn.conf.py computes in this environment."""
-    return runpy.run_path(str(GUNICORN_CONF))
 
 
 def in_flight_per_worker(config):
@@ -714,7 +707,7 @@ def _probe(base, path, expected, contains=None, absent=None):
 
 def _database_fault_steps(step):
     url = os.environ["DATABASE_URL"]
-    config = gunicorn_config()
+    config = bench.gunicorn_config()
     workers = int(config["workers"])
     bindir = with_postgres.find_bin_dir()
     user = with_postgres.service_user()
@@ -919,7 +912,7 @@ def main():
         bench.fail("PostgreSQL is not installed (`make system-deps`).")
 
     LOG_DIR.mkdir(exist_ok=True)
-    config = gunicorn_config()
+    config = bench.gunicorn_config()
     started = time.monotonic()
     rows = []
     log_path = LOG_DIR / "loadtest-gunicorn.log"
