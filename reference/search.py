@@ -139,11 +139,6 @@ class Query:
     def is_empty(self):
         return not self.text and not self.class_slug
 
-    def params(self, **changes):
-        """The query parameters for this view, with some changed, for links."""
-        values = {"q": self.text, "class": self.class_slug, **changes}
-        return {key: value for key, value in values.items() if value}
-
 
 def parse(params):
     """Clean the ``q`` and ``class`` parameters; never trust request.GET directly."""

@@ -34,40 +34,38 @@ __all__ = ["is_editor", "public_page", "render_page"]
 public_page = public()
 
 
-def _index_url(params):
-    url = reverse("reference:index")
-    return f"{url}?{urlencode(params)}" if params else url
-
-
 # (slug, name): the class filters, "All" first.
 CHIPS = [("", "All")] + [(f"{digit}xx", name) for digit, name in CLASSES.items()]
 
 
-def _chips(query, view=""):
-    """The class filter links: each keeps the search text and view, and switches the class.
+def _links(query, view=""):
+    """The index's own links for this search: the class filters, then the view switch.
 
-    Every live-search keystroke renders these, so the template gets plain values.
+    Each keeps the search text, and the class or view it does not switch. Every
+    live-search keystroke renders all eight, so the index URL is reversed and the
+    text encoded once for them (slugs and views need no encoding), and the
+    template gets plain values.
     """
     base = reverse("reference:index")
-    # The text is encoded once for the six links; slugs and views need no encoding.
     text = urlencode({"q": query.text}) if query.text else ""
-    tail = "&view=detailed" if view == "detailed" else ""
 
-    def url(slug):
-        params = f"{text}&class={slug}{tail}" if slug else f"{text}{tail}"
-        params = params.lstrip("&")
+    def url(class_slug, view):
+        parts = (text, class_slug and f"class={class_slug}", view and f"view={view}")
+        params = "&".join(part for part in parts if part)
         return f"{base}?{params}" if params else base
 
-    return [
+    chips = [
         {
             "slug": slug,
             "name": name,
             "css": f"chip-{slug or 'all'}",
-            "url": url(slug),
+            "url": url(slug, view),
             "active": slug == query.class_slug,
         }
         for slug, name in CHIPS
     ]
+    views = {"compact": url(query.class_slug, ""), "detailed": url(query.class_slug, "detailed")}
+    return chips, views
 
 
 def _giscus(term):
@@ -82,7 +80,7 @@ def index(request: HttpRequest) -> HttpResponse:
         query = search.parse(request.GET)
     except search.QueryTooLong as error:
         query = search.Query()
-        context = {"query": query, "error": str(error), "results": [], "chips": _chips(query)}
+        context = {"query": query, "error": str(error), "results": [], "chips": _links(query)[0]}
         return render(request, "reference/index.html", context, status=400)
     partial = wants_partial(request)
     template_name = "reference/index.html#htmx-response" if partial else "reference/index.html"
@@ -95,17 +93,15 @@ def index(request: HttpRequest) -> HttpResponse:
         if not query.text:
             # The list reads 1xx to 5xx; "no status" (0) is not a class, so it comes last.
             results = [e for e in results if e.code] + [e for e in results if not e.code]
+        chips, view_urls = _links(query, view)
         return {
             "query": query,
             "view": view,
             "results": results,
             "grouped": not query.text,
             "total": len(codes),
-            "chips": _chips(query, view),
-            "view_urls": {
-                "compact": _index_url(query.params()),
-                "detailed": _index_url(query.params(view="detailed")),
-            },
+            "chips": chips,
+            "view_urls": view_urls,
             # The partial has no decision guide.
             "decisions": [] if partial else _decisions(catalogue.for_request(request).by_code),
             "giscus": _giscus("Comments & Feedback"),

@@ -28,8 +28,11 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # whitenoise serves the source files by their plain names (no STATIC_ROOT yet).
+    # whitenoise serves the source files by their plain names, and is not asked
+    # to index a STATIC_ROOT that a fresh checkout does not have yet (it would
+    # warn "No directory at" once per test).
     settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = None
 
 
 @pytest.fixture(autouse=True)

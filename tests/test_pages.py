@@ -40,6 +40,19 @@ def test_detailed_view_shows_use_cases_and_is_kept_by_the_links(client, codes):
     assert 'href="/?q=timeout"' in compact and 'data-hx-get="/?q=timeout"' in compact
 
 
+def test_each_index_link_keeps_what_it_does_not_switch(client, codes):
+    """Text that needs encoding, a class and a view: every link keeps the other two."""
+    html = client.get("/", {"q": "a&b c", "class": "4xx"}).content.decode()
+    detailed = html.split(">Detailed list</a>")[0].rsplit("<a ", 1)[1]
+    assert 'href="/?q=a%26b+c&amp;class=4xx&amp;view=detailed"' in detailed
+    assert 'href="/?q=a%26b+c"' in html  # the "All" chip drops the class only
+    assert 'href="/?q=a%26b+c&amp;class=5xx"' in html
+    html = client.get("/", {"q": "a&b c", "class": "4xx", "view": "detailed"}).content.decode()
+    compact = html.split(">Compact list</a>")[0].rsplit("<a ", 1)[1]
+    assert 'href="/?q=a%26b+c&amp;class=4xx"' in compact
+    assert 'href="/?q=a%26b+c&amp;view=detailed"' in html
+
+
 def test_unknown_view_is_the_default_list(client, codes):
     html = client.get("/", {"view": "<b>"}).content.decode()
     assert "Use case:" not in html and "&lt;b&gt;" not in html
