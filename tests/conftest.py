@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 
-from reference import catalogue
+from reference import catalogue, conditional
 from reference.models import StatusCode
 
 
@@ -38,9 +38,11 @@ def plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def fresh_caches():
     cache.clear()
+    conditional._hot_pages.clear()
     catalogue._current = None
     yield
     cache.clear()
+    conditional._hot_pages.clear()
     catalogue._current = None
 
 

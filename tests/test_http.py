@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import include, path
 
-from reference import catalogue
+from reference import catalogue, conditional
 from reference.conditional import cache_control_public
 from reference.models import StatusCode
 
@@ -189,6 +189,31 @@ def test_page_cache_keys_do_not_collide_on_separators(client, codes):
     one = client.get("/", {"q": "a|5xx", "class": ""}).content
     two = client.get("/", {"q": "a", "class": "5xx|"}).content
     assert one != two
+
+
+def test_a_page_kept_by_the_worker_is_never_shown_after_an_edit(client, codes):
+    # The same URLs before and after the save: only the data version in the
+    # keys (the worker's dict and the shared cache) can tell them apart.
+    for url in ("/", "/410/"):
+        client.get(url)
+        assert "Gone for good" not in client.get(url).content.decode()  # kept
+    assert conditional._hot_pages
+    entry = StatusCode.objects.get(code=410)
+    entry.summary = "Gone for good."
+    entry.save()
+    for url in ("/", "/410/"):
+        assert "Gone for good." in client.get(url).content.decode()
+
+
+def test_the_pages_a_worker_keeps_are_bounded_and_never_searches(client, codes, monkeypatch):
+    monkeypatch.setattr(conditional, "HOT_PAGES", 5)
+    for entry in codes[:12]:
+        assert client.get(entry.get_absolute_url()).status_code == 200
+        assert 0 < len(conditional._hot_pages) <= 5
+    kept = dict(conditional._hot_pages)
+    for query in ("gone", "timeout", "teapot"):
+        assert client.get("/", {"q": query}).status_code == 200
+    assert conditional._hot_pages == kept
 
 
 def test_page_cache_entries_expire(client, codes):
