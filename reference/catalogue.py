@@ -55,8 +55,8 @@ def data_version():
     Raw SQL because it runs on every public request, where building the ORM
     aggregate cost more than the query itself; the newest update is parsed only
     when the version changes. Two subqueries, not one aggregate over the rows:
-    then the newest update is one look-up in its index and the count a plain
-    count, which halved the query's cost on SQLite (callgrind).
+    the newest update is then one look-up in its index and the count a plain
+    count, which made this call 30 % cheaper on SQLite (callgrind).
     """
     table = StatusCode._meta.db_table
     with connection.cursor() as cursor:

@@ -335,9 +335,9 @@ def page_cache_key(request, template_name, extra=None) -> str:
 # The pages without a query string (the reference, a page per code, vendors...)
 # are few and take most of the traffic. Each worker keeps its renderings of
 # them in this dict too, in front of the shared cache: a hit then costs no key
-# hashing, no unpickling and, on Redis, no round trip (a cached page cost 10 %
-# fewer instructions). Keys carry the data version, as the shared cache's do,
-# so nothing here is ever stale; at the cap it starts again from empty.
+# hashing, no unpickling and, on Redis, no round trip (with LocMem, 5 % fewer
+# instructions for a cached page). Keys carry the data version, as the shared
+# cache's do, so nothing here is ever stale; at the cap it starts again empty.
 HOT_PAGES = 256
 _hot_pages = {}
 
