@@ -82,7 +82,7 @@ test: lint test-sqlite test-postgres
 bench: setup system-deps
 	$(PY) scripts/bench.py
 
-# About five minutes: instructions per request under valgrind, which no neighbour disturbs.
+# About two minutes: instructions per request under valgrind, which no neighbour disturbs.
 instructions: setup system-deps
 	$(PY) scripts/instructions.py
 

@@ -10,7 +10,7 @@ before and after. Kernel work (the network) is not counted, only the process's.
 
 Cases: the floor (``/__floor__/``, the bytes of ``/`` from memory), ``/`` from
 the page cache, and a live search with a new query each time (the htmx partial),
-all with gzip. Takes about five minutes: valgrind runs Python ~50x slower.
+all with gzip. Takes about two minutes: valgrind runs Python ~50x slower.
 """
 
 import http.client

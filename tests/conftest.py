@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
+from django.test import override_settings
 
 from reference import catalogue, conditional
 from reference.models import StatusCode
@@ -28,11 +29,18 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # whitenoise serves the source files by their plain names, and is not asked
-    # to index a STATIC_ROOT that a fresh checkout does not have yet (it would
-    # warn "No directory at" once per test).
+    # whitenoise serves the source files by their plain names.
     settings.WHITENOISE_USE_FINDERS = True
-    settings.STATIC_ROOT = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_static_root():
+    """No STATIC_ROOT for whitenoise to index: a fresh checkout has none before
+    collectstatic, and whitenoise would warn "No directory at" for every
+    middleware chain built (each test client's, and the browser tests' live
+    server, built once a session before any test's own settings)."""
+    with override_settings(STATIC_ROOT=None):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 
 # Playwright's sync API runs an event loop in this thread; the test's own database
 # calls are still synchronous and safe.
@@ -31,15 +30,6 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
-
-
-@pytest.fixture(scope="session", autouse=True)
-def no_static_root():
-    """The live server's middleware is built once a session, before any test's
-    settings: with no STATIC_ROOT to index (a fresh checkout has none before
-    collectstatic), whitenoise does not warn "No directory at"."""
-    with override_settings(STATIC_ROOT=None):
-        yield
 
 
 @pytest.fixture
