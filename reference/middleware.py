@@ -5,11 +5,78 @@ import re
 
 from django.db import DatabaseError
 from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
+from django.urls import resolve
 
+from . import throttling
 from .conditional import json_error
 
 logger = logging.getLogger(__name__)
+
+# Addresses that sent X-Forwarded-For without being one of DJANGO_TRUSTED_PROXIES,
+# shown by /readyz: a proxy the settings do not name makes every client look like
+# the proxy (one address for the sign-in throttle). A few are enough to tell.
+untrusted_forwarders = []
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+def _misdirected(port, own):
+    response = HttpResponse(
+        f"421 Misdirected Request: this server answers on port {own}, and the Host header "
+        f"names port {port}.\n",
+        status=421,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def canonical_host(get_response):
+    """One spelling of each host this server answers for, and only its own port.
+
+    Django checks the name in Host against ALLOWED_HOSTS but not the port, and
+    pages are cached per host: a client varying the port (or the case of the
+    name) would fill every worker's cache with copies. So the name is folded to
+    lower case without a trailing dot, and a port other than the one the request
+    arrived on is a 421, unless a trusted proxy (which sets Host itself) sent it.
+    Health checks answer whatever Host a load balancer probing by address sends.
+    """
+
+    def middleware(request):
+        trusted = throttling.trusted_peer(request)
+        if not trusted and "HTTP_X_FORWARDED_FOR" in request.META:
+            _note_untrusted_forwarder(request.META.get("REMOTE_ADDR", ""))
+        if request.path in HEALTH_PATHS:
+            # For any Host: ALLOWED_HOSTS guards pages that link to themselves, and
+            # these plain-text answers do not (the rest of the chain would check it).
+            return resolve(request.path).func(request)
+        host = request.META.get("HTTP_HOST")
+        if host:
+            domain, port = split_domain_port(host)
+            own = request.META.get("SERVER_PORT", "")
+            default = "443" if request.is_secure() else "80"
+            if port and port != own and port != default and not trusted:
+                return _misdirected(port[:10], own)
+            if domain:
+                keep_port = port and (trusted or port == own) and port != default
+                request.META["HTTP_HOST"] = domain + (f":{port}" if keep_port else "")
+        return get_response(request)
+
+    return middleware
+
+
+def _note_untrusted_forwarder(address):
+    if address in untrusted_forwarders or len(untrusted_forwarders) >= 5:
+        return
+    untrusted_forwarders.append(address)
+    logger.warning(
+        "X-Forwarded-For from %s, which is not in DJANGO_TRUSTED_PROXIES: the header is "
+        "ignored, so every client behind that proxy shares its address (sign-in throttling, "
+        "logs). If %s is your reverse proxy, add it to DJANGO_TRUSTED_PROXIES.",
+        address,
+        address,
+    )
 
 
 def cross_origin_resource_policy(get_response):

@@ -27,6 +27,13 @@ def _trusted(address):
     )
 
 
+def trusted_peer(request):
+    """Whether the request came straight from one of our own reverse proxies."""
+    return bool(settings.TRUSTED_PROXIES) and _trusted(
+        _address(request.META.get("REMOTE_ADDR", ""))
+    )
+
+
 def client_ip(request):
     """The address of the client, seen through our trusted proxies and no one else's."""
     client = request.META.get("REMOTE_ADDR", "")

@@ -8,15 +8,17 @@ version: an editor's save is visible on the very next request.
 """
 
 import json
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import api, catalogue, compare, search
+from . import api, catalogue, compare, middleware, search
 from .conditional import (
     cache_control_public,
     finish,
@@ -29,6 +31,8 @@ from .conditional import (
 from .models import CLASS_SLUGS, CLASSES
 
 __all__ = ["is_editor", "public_page", "render_page"]
+
+logger = logging.getLogger(__name__)
 
 # Every public page: GET/HEAD, validators from the data, cacheable (reference.conditional).
 public_page = public()
@@ -190,13 +194,39 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "reference/api.html", context)
 
 
+_migrated = False  # once every migration is applied, it stays so for this process
+
+
+def unapplied_migrations():
+    """The migrations this release has and the database lacks (none once all are applied)."""
+    global _migrated
+    if _migrated:
+        return []
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    _migrated = not plan
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
 @public(validators=None, vary=(), cache=False)
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: 200 while this worker can serve readers (its data is loaded).
 
     A database outage with data loaded is still ready, so a load balancer keeps a
     worker that can serve readers; the body says whether the database answers.
+    A database that lacks migrations is not ready, and the body says what to run.
     """
+    try:
+        missing = unapplied_migrations()
+    except DatabaseError:
+        missing = []  # not answering: the catalogue below tells
+    if missing:
+        logger.error("Database not migrated: %s unapplied (%s)", len(missing), ", ".join(missing))
+        body = (
+            f"not ready: the database lacks {len(missing)} migration(s) of this release "
+            f"({', '.join(missing)}).\nRun: deploy/manage migrate (README, Operating it)\n"
+        )
+        return HttpResponse(body, content_type="text/plain", status=503)
     try:
         current = catalogue.current()
     except DatabaseError:
@@ -205,6 +235,11 @@ def readyz(request: HttpRequest) -> HttpResponse:
     database = "not answering (serving the last data loaded)" if current.outage else "ok"
     data = f"{len(current.codes)} codes, version {current.version}"
     body = f"ready\ndata: {data}\ndatabase: {database}\n"
+    for address in middleware.untrusted_forwarders:
+        body += (
+            f"warning: X-Forwarded-For from {address}, not in DJANGO_TRUSTED_PROXIES: "
+            "ignored, so its clients share its address\n"
+        )
     return HttpResponse(body, content_type="text/plain")
 
 

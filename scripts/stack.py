@@ -49,47 +49,105 @@ def _stop(signum, frame):
     raise Stopped(signum)
 
 
-def nginx_site(port, upstreams, cache_dir):
-    """deploy/nginx-statuscodes.conf with only the listen port, upstreams and cache dir changed."""
-    text = (DEPLOY / "nginx-statuscodes.conf").read_text()
-    replacements = [
-        (r"listen 80;", f"listen 127.0.0.1:{port};"),
-        (r"\n\s*listen \[::\]:80;", ""),
-        (r"server 127\.0\.0\.1:8001 ", f"server 127.0.0.1:{upstreams[0]} "),
-        (r"server 127\.0\.0\.1:8002 ", f"server 127.0.0.1:{upstreams[1]} "),
-        (r"proxy_cache_path /var/cache/nginx/statuscodes ", f"proxy_cache_path {cache_dir} "),
-    ]
-    for pattern, replacement in replacements:
-        text, count = re.subn(pattern, replacement, text)
-        if count != 1:
-            raise RuntimeError(f"deploy/nginx-statuscodes.conf: {pattern!r} matched {count} times")
-    return text
+DOMAIN = "127.0.0.1"  # the name the stack's nginx serves; any other is refused
 
 
-def nginx_main(tmp, site_path):
-    user = pwd.getpwuid(os.geteuid()).pw_name
-    return f"""\
-# Written by scripts/stack.py: Debian's nginx.conf, reduced, with every path in {tmp}.
-{"user " + user + ";" if os.geteuid() == 0 else ""}
-worker_processes 2;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    access_log off;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    include {site_path};
-}}
-"""
+def self_signed_certificate(tmp):
+    """A certificate for DOMAIN made here, as certbot's would be for a real name."""
+    cert, key = tmp / "tls-cert.pem", tmp / "tls-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=IP:{DOMAIN}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def install_redis(tmp, port):
+    """Debian's /etc/redis/redis.conf, copied, and deploy/install-redis run on the copy.
+
+    Returns the REDIS_URL (with the new password) that the script wrote to the env file.
+    """
+    (tmp / "redis").mkdir()
+    shutil.copy("/etc/redis/redis.conf", tmp / "redis" / "redis.conf")
+    env_file = tmp / "env"
+    env_file.write_text("DJANGO_DEBUG=0\nREDIS_URL=redis://127.0.0.1:6379/0\n")
+    env = {**os.environ, "REDIS_DIR": str(tmp / "redis"), "ENV_FILE": str(env_file),
+           "REDIS_PORT": str(port)}  # fmt: skip
+    subprocess.run([str(DEPLOY / "install-redis")], env=env, check=True, capture_output=True)
+    return re.search(r"(?m)^REDIS_URL=(.*)$", env_file.read_text()).group(1)
+
+
+def install_nginx(tmp, ports, upstreams):
+    """Debian's /etc/nginx, copied, default site enabled; then the README's steps.
+
+    deploy/install-nginx runs on the copy exactly as an operator runs it on
+    /etc/nginx. Only what a loopback test must change is rewritten afterwards:
+    the listening ports, the upstreams, and the absolute paths of Debian's
+    nginx.conf (pid, logs, includes) so that they point into the copy.
+    """
+    etc = tmp / "etc-nginx"
+    shutil.copytree("/etc/nginx", etc, symlinks=True)
+    default = etc / "sites-enabled" / "default"
+    if (etc / "sites-available" / "default").exists() and not default.exists():
+        default.symlink_to("../sites-available/default")  # as a fresh Debian install has it
+    cert, key = self_signed_certificate(tmp)
+    env = {
+        **os.environ,
+        "NGINX_DIR": str(etc),
+        "NGINX_CACHE_ROOT": str(tmp / "nginx-cache"),
+        "ACME_WEBROOT": str(tmp / "acme"),
+        "TLS_CERT": str(cert),
+        "TLS_KEY": str(key),
+    }
+    for args in ([DOMAIN], ["--tls", DOMAIN]):
+        subprocess.run([str(DEPLOY / "install-nginx"), *args], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+
+    def rewrite(path, replacements):
+        text = path.read_text()
+        for pattern, replacement, expected in replacements:
+            text, count = re.subn(pattern, replacement, text)
+            if expected is not None and count != expected:
+                raise RuntimeError(f"{path.name}: {pattern!r} matched {count} times")
+        path.write_text(text)
+
+    http, https = ports
+    rewrite(
+        etc / "sites-available" / "statuscodes",
+        [
+            (r"listen 80( default_server)?;", rf"listen 127.0.0.1:{http}\1;", 2),
+            (r"\n\s*listen \[::\]:80( default_server)?;", "", 2),
+            (r"server 127\.0\.0\.1:8001 ", f"server 127.0.0.1:{upstreams[0]} ", 1),
+            (r"server 127\.0\.0\.1:8002 ", f"server 127.0.0.1:{upstreams[1]} ", 1),
+        ],
+    )
+    rewrite(
+        etc / "sites-available" / "statuscodes-tls",
+        [
+            (r"listen 443 ssl", f"listen 127.0.0.1:{https} ssl", 2),
+            (r"\n\s*listen \[::\]:443 ssl[^;]*;", "", 2),
+        ],
+    )
+    root = os.geteuid() == 0
+    rewrite(
+        etc / "nginx.conf",
+        [
+            (r"/etc/nginx/", f"{etc}/", None),
+            (r"/run/nginx\.pid", f"{tmp}/nginx.pid", 1),
+            (r"/var/log/nginx/", f"{tmp}/nginx-", None),
+            # The temporary directory is root's alone: as root, the workers are root too.
+            (r"(?m)^user [^;]*;", f"user {pwd.getpwuid(0).pw_name};" if root else "", 1),
+        ],
+    )
+    (etc / "conf.d" / "stack-temp-paths.conf").write_text(
+        "".join(
+            f"{kind}_temp_path {tmp}/nginx-{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+    )
+    return etc / "nginx.conf"
 
 
 def wait_for(url, process, what, log_path):
@@ -139,40 +197,38 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="statuscodes-stack-"))
     processes = {}
     try:
-        redis_port, app_ports, nginx_port = bench.free_port(), [], bench.free_port()
-        while len(app_ports) < 2:
+        ports = []
+        while len(ports) < 5:
             port = bench.free_port()
-            if port not in (redis_port, nginx_port, *app_ports):
-                app_ports.append(port)
+            if port not in ports:
+                ports.append(port)
+        redis_port, nginx_port, tls_port, *app_ports = ports
         password = secrets.token_urlsafe(16)
         env = {
             "DJANGO_SETTINGS_MODULE": "statuscodes.settings",
             "DATABASE_URL": os.environ["DATABASE_URL"],
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "DJANGO_DEBUG": "0",
             "DJANGO_HTTPS": "0",
             "DJANGO_SECRET_KEY": bench.secret_key(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "GUNICORN_THREADS": "4",  # as deploy/statuscodes@.service
+            # As deploy/statuscodes@.service: nginx buffers requests, threads suffice.
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_THREADS": "4",
+            "DJANGO_TRUSTED_PROXIES": "127.0.0.1,::1",  # as deploy/env.example
             "GUNICORN_ACCESSLOG": "",
             "GUNICORN_MAX_REQUESTS": "0",
         }
 
+        redis_url = install_redis(tmp, redis_port)
+        env["REDIS_URL"] = redis_url
         redis_log = tmp / "redis.log"
         processes["redis"] = subprocess.Popen(
             [
                 shutil.which("redis-server") or "/usr/bin/redis-server",
-                str(DEPLOY / "redis-statuscodes.conf"),
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(tmp),
-                "--daemonize",
-                "no",
-                "--logfile",
-                str(redis_log),
+                str(tmp / "redis" / "redis.conf"),
+                *("--port", str(redis_port), "--dir", str(tmp), "--daemonize", "no"),
+                *("--supervised", "no", "--pidfile", str(tmp / "redis.pid")),
+                *("--logfile", str(redis_log)),
             ],
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -199,10 +255,7 @@ def main():
         for name, port, log_path in apps:
             wait_for(f"http://127.0.0.1:{port}/", processes[name], f"gunicorn {name}", log_path)
 
-        site = tmp / "nginx-statuscodes.conf"
-        site.write_text(nginx_site(nginx_port, app_ports, tmp / "nginx-cache"))
-        main_conf = tmp / "nginx.conf"
-        main_conf.write_text(nginx_main(tmp, site))
+        main_conf = install_nginx(tmp, (nginx_port, tls_port), app_ports)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         check = subprocess.run(
             [
@@ -222,7 +275,17 @@ def main():
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t failed:\n{check.stdout}{check.stderr}")
         processes["nginx"] = subprocess.Popen(
-            [nginx, "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(main_conf)],
+            [
+                nginx,
+                "-p",
+                str(tmp),
+                "-e",
+                str(tmp / "nginx-error.log"),
+                "-c",
+                str(main_conf),
+                "-g",
+                "daemon off;",
+            ],  # fmt: skip
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -231,9 +294,11 @@ def main():
 
         state = {
             "nginx": base,
+            "https": f"https://{DOMAIN}:{tls_port}",
+            "nginx_conf": str(main_conf),
             "a": {"url": f"http://127.0.0.1:{app_ports[0]}", "pid": processes["a"].pid},
             "b": {"url": f"http://127.0.0.1:{app_ports[1]}", "pid": processes["b"].pid},
-            "redis": {"port": redis_port, "pid": processes["redis"].pid},
+            "redis": {"port": redis_port, "pid": processes["redis"].pid, "url": redis_url},
             "nginx_pid": processes["nginx"].pid,
             "editor": {"username": EDITOR, "password": password},
             "dir": str(tmp),

@@ -1,16 +1,27 @@
-"""A Redis cache that is only ever a cache: when Redis is away, pages are rendered without it.
+"""A Redis cache that is only ever a cache: when Redis is away, pages are rendered without it,
+and what it holds is never trusted.
 
 Django's RedisCache raises on a refused connection, which turns every page into a
 500 while Redis restarts. Here a connection error is logged once, counts as a miss
 (writes are dropped), and Redis is not asked again for ``RETRY_AFTER`` seconds, so a
 dead Redis costs nothing per request. The next successful call logs that it is back.
+
+Django's RedisSerializer unpickles whatever Redis returns, so anyone who can write
+to Redis can run code in every worker and replace any page. ``SignedSerializer``
+prefixes each entry with an HMAC of its bytes under a key derived from
+SECRET_KEY, which every instance shares and Redis never sees; an entry without a
+valid one is a cache miss (logged), and is never unpickled.
 """
 
 import functools
+import hashlib
+import hmac
 import logging
+import pickle
 import threading
 import time
 
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError, TimeoutError
 
@@ -78,6 +89,31 @@ def _all_failed(data, *args, **kwargs):
 
 def _not_there(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found")  # what incr says of a missing key
+
+
+class SignedSerializer:
+    """Pickles signed with HMAC-SHA256: only what an instance of this site wrote is read."""
+
+    DIGEST = hashlib.sha256().digest_size
+
+    def __init__(self):
+        self.key = hashlib.sha256(b"statuscodes.cache\0" + settings.SECRET_KEY.encode()).digest()
+
+    def _mac(self, payload):
+        return hmac.new(self.key, payload, hashlib.sha256).digest()
+
+    def dumps(self, obj):
+        payload = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        return self._mac(payload) + payload
+
+    def loads(self, data):
+        if isinstance(data, int):  # what Redis's INCR leaves; we never store one
+            data = str(data).encode()
+        mac, payload = data[: self.DIGEST], data[self.DIGEST :]
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            logger.warning("Redis cache: an entry without our signature, ignored (a miss).")
+            return None
+        return pickle.loads(payload)
 
 
 class FailSoftRedisCache(RedisCache):

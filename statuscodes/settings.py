@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the Host: one spelling per host, the server's own port.
+    "reference.middleware.canonical_host",
     # Above whitenoise, so static files get the header too.
     "reference.middleware.cross_origin_resource_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -149,8 +151,13 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "statuscodes.cache.FailSoftRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "TIMEOUT": CACHE_TIMEOUT,
-            # A Redis that does not answer must not hold a request for long.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                # A Redis that does not answer must not hold a request for long.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                # What Redis returns is never unpickled unless this site signed it.
+                "serializer": "statuscodes.cache.SignedSerializer",
+            },
         }
     }
 else:
@@ -212,9 +219,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
 # Load balancers probe plain HTTP: the health checks answer there too.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+# Both commit every subdomain of the site's domain (preload: for years, in browsers'
+# source code), so only an operator who knows they all serve HTTPS opts in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("DJANGO_HSTS_PRELOAD", False)
+# `check --deploy` recommends both; leaving them to the operator is the choice above.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
@@ -279,9 +290,17 @@ CDN_STALE_IF_ERROR = int(os.environ.get("CDN_STALE_IF_ERROR", "86400"))
 # Browsers may reuse an API CORS preflight answer this long.
 CORS_MAX_AGE = 86400
 
+# To stderr, which gunicorn and systemd's journal collect: time, process, level,
+# where from, in the shape of gunicorn's own lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "formatters": {
+        "app": {
+            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "app"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
