@@ -44,7 +44,8 @@ run: setup
 # PostgreSQL for the production database, wrk for the benchmark, Java for the
 # Nu HTML checker (tests/test_checkers.py), Node.js to parse and run the Express
 # snippets, nginx and Redis for the production topology (deploy/) and scripts/cache_memory.py,
-# valgrind for `make instructions`.
+# valgrind for `make instructions`; curl (HTTP/2), openssl (a test certificate)
+# and systemd-analyze (the unit's sandbox) for the deploy tests.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -55,6 +56,9 @@ system-deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

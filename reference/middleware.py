@@ -50,7 +50,10 @@ def canonical_host(get_response):
         if request.path in HEALTH_PATHS:
             # For any Host: ALLOWED_HOSTS guards pages that link to themselves, and
             # these plain-text answers do not (the rest of the chain would check it).
-            return resolve(request.path).func(request)
+            response = resolve(request.path).func(request)
+            if not response.streaming:
+                response.headers.setdefault("Content-Length", str(len(response.content)))
+            return response
         host = request.META.get("HTTP_HOST")
         if host:
             domain, port = split_domain_port(host)

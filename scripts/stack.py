@@ -49,7 +49,10 @@ def _stop(signum, frame):
     raise Stopped(signum)
 
 
-DOMAIN = "127.0.0.1"  # the name the stack's nginx serves; any other is refused
+# The names the stack's nginx serves (any other is refused): a domain for HTTPS,
+# whose clients send it in SNI, and the loopback address the other tests use.
+DOMAIN = "statuscodes.test"
+NAMES = (DOMAIN, "127.0.0.1")
 
 
 def self_signed_certificate(tmp):
@@ -57,7 +60,7 @@ def self_signed_certificate(tmp):
     cert, key = tmp / "tls-cert.pem", tmp / "tls-key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=IP:{DOMAIN}",
+         "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=DNS:{DOMAIN},IP:127.0.0.1",
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )  # fmt: skip
@@ -101,7 +104,7 @@ def install_nginx(tmp, ports, upstreams):
         "TLS_CERT": str(cert),
         "TLS_KEY": str(key),
     }
-    for args in ([DOMAIN], ["--tls", DOMAIN]):
+    for args in (NAMES, ("--tls", *NAMES)):
         subprocess.run([str(DEPLOY / "install-nginx"), *args], env=env, check=True,
                        capture_output=True)  # fmt: skip
 
@@ -210,7 +213,7 @@ def main():
             "DJANGO_DEBUG": "0",
             "DJANGO_HTTPS": "0",
             "DJANGO_SECRET_KEY": bench.secret_key(),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_ALLOWED_HOSTS": ",".join([*NAMES, "localhost"]),
             # As deploy/statuscodes@.service: nginx buffers requests, threads suffice.
             "GUNICORN_WORKER_CLASS": "gthread",
             "GUNICORN_THREADS": "4",
@@ -294,7 +297,7 @@ def main():
 
         state = {
             "nginx": base,
-            "https": f"https://{DOMAIN}:{tls_port}",
+            "https": {"domain": DOMAIN, "port": tls_port, "cert": str(tmp / "tls-cert.pem")},
             "nginx_conf": str(main_conf),
             "a": {"url": f"http://127.0.0.1:{app_ports[0]}", "pid": processes["a"].pid},
             "b": {"url": f"http://127.0.0.1:{app_ports[1]}", "pid": processes["b"].pid},
@@ -303,6 +306,8 @@ def main():
             "editor": {"username": EDITOR, "password": password},
             "dir": str(tmp),
             "database_url": os.environ["DATABASE_URL"],
+            # What an instance runs with (a test starts a new release's instance).
+            "env": env,
         }
         if args.state:
             Path(args.state + ".tmp").write_text(json.dumps(state))

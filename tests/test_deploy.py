@@ -7,6 +7,7 @@ killed) come last. Marked ``deploy``: `make test` runs them once, in the SQLite
 pass (they bring their own PostgreSQL). Figures go to bench-results/deploy.json.
 """
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -14,6 +15,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -71,8 +73,12 @@ def stack(tmp_path_factory):
             time.sleep(0.5)
         state = json.loads(state_path.read_text())
         state["log"] = log_path
+        state["started"] = []  # instances a test started (a new release): stopped here
         yield state
     finally:
+        for server in state.get("started", []) if "state" in locals() else []:
+            if server.poll() is None:
+                bench.stop_server(server)
         process.terminate()  # with_postgres.py stops stack.py, which stops the rest
         try:
             process.wait(timeout=60)
@@ -189,7 +195,9 @@ def test_an_editors_save_through_one_instance_shows_everywhere_on_the_next_reque
 
     status, html = text(b + "/418/")  # the other instance, at once
     assert status == 200 and marker in html
-    time.sleep(MICRO_CACHE + 0.2)  # nginx keeps a public page this long, no longer
+    # nginx keeps a public page this long, no longer; it counts in whole seconds, so
+    # a copy stored late in one second is still fresh until the second after next.
+    time.sleep(MICRO_CACHE + 1.2)
     status, html = text(nginx + "/418/")
     assert status == 200 and marker in html
     status, html = text(nginx + "/?q=418")
@@ -231,11 +239,314 @@ def test_cached_pages_through_nginx_outrun_one_gunicorn(stack):
 
 
 def test_slow_clients_through_nginx_do_not_starve_readers(stack):
-    result = trickle.run(stack["nginx"], connections=16, duration=10)
+    # Pages nginx does not rate-limit: the probers share one address with each other.
+    paths = ["/", "/404/", "/418/", "/vendors/", "/compare/"]
+    result = trickle.run(stack["nginx"], 150, duration=10, interval=2.0, paths=paths)
     FIGURES["slow_clients_nginx"] = {k: round(v, 3) for k, v in result.items()}
-    print(trickle.describe(result, 16))
+    print(trickle.describe(result, 150))
     assert result["requests"] >= 20
-    assert result["share"] >= 0.95, trickle.describe(result, 16)
+    assert result["share"] >= 0.95, trickle.describe(result, 150)
+
+
+# -- Installed as the README says ---------------------------------------------------------
+
+
+def test_the_readme_steps_install_into_debians_nginx_layout(stack):
+    etc = Path(stack["nginx_conf"]).parent
+    # Debian's own files, with its default site: the install disabled it, kept it available.
+    assert "include " + str(etc) + "/sites-enabled/*;" in (etc / "nginx.conf").read_text()
+    assert (etc / "sites-available" / "default").exists()
+    assert not (etc / "sites-enabled" / "default").exists()
+    for name in ("statuscodes", "statuscodes-tls"):
+        assert (etc / "sites-enabled" / name).resolve() == (etc / "sites-available" / name)
+    assert (etc / "snippets" / "statuscodes-locations.conf").exists()
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    tmp = stack["dir"]
+    checked = subprocess.run(
+        [nginx, "-t", "-p", tmp, "-e", f"{tmp}/nginx-error.log", "-c", stack["nginx_conf"]],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    status, headers, _ = get(stack["nginx"] + "/404/")
+    assert status == 200 and headers["Server"] == "nginx"  # server_tokens off: no version
+
+
+def _curl(*args):
+    done = subprocess.run(["curl", "-sS", *args], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_https_with_http2_and_canonical_https_urls(stack):
+    tls = stack["https"]
+    origin = f"https://{tls['domain']}:{tls['port']}"
+    common = ["--cacert", tls["cert"], "--resolve", f"{tls['domain']}:{tls['port']}:127.0.0.1"]
+    out = _curl(*common, "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                origin + "/404/")  # fmt: skip
+    assert out == "2 200"
+    robots = _curl(*common, origin + "/robots.txt")
+    assert f"Sitemap: {origin}/sitemap.xml" in robots
+    api = json.loads(_curl(*common, origin + "/api/codes/418/"))
+    assert api["url"] == f"{origin}/418/"
+    # A TLS client naming no host this site serves is refused in the handshake.
+    refused = subprocess.run(
+        ["curl", "-sS", "-k", "-o", "/dev/null", f"https://127.0.0.1:{tls['port']}/"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0 and "unrecognized name" in refused.stderr
+
+
+# -- What a stranger can send ------------------------------------------------------------
+
+
+def _raw(base, request, timeout=5):
+    """Send ``request`` as bytes; the status code, or None when the server hung up."""
+    parts = urllib.parse.urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(request.encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    match = re.match(rb"HTTP/1\.1 (\d{3})", data)
+    return int(match.group(1)) if match else None, data
+
+
+def _ask(base, path, host):
+    return _raw(base, f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+
+
+def test_unknown_host_names_are_refused_and_each_name_has_its_own_cache_entry(stack):
+    nginx = stack["nginx"]
+    for host in ("evil.example", "localhost"):  # localhost: Django would accept it
+        status, _ = _ask(nginx, "/404/", f"{host}")
+        assert status is None, host  # nginx closed the connection (444), nothing cached
+    port = urllib.parse.urlsplit(nginx).port
+    for host in ("127.0.0.1", "statuscodes.test", "127.0.0.1"):
+        status, data = _ask(nginx, "/robots.txt", f"{host}:{port}")
+        assert status == 200 and f"Sitemap: http://{host}:{port}/".encode() in data, host
+    # Load balancers probe by address: health checks answer whatever the Host.
+    for base in (nginx, stack["a"]["url"]):
+        status, data = _ask(base, "/healthz", "10.1.2.3")
+        assert status == 200 and data.endswith(b"ok\n"), base
+
+
+def _worker_rss_mb(master_pid):
+    import loadtest
+
+    return sum(loadtest.rss_kb(pid) or 0 for pid in loadtest.workers_of(master_pid)) / 1024
+
+
+def test_a_host_port_flood_through_nginx_leaves_memory_bounded(stack):
+    nginx = stack["nginx"]
+    paths = ("/404/", "/418/", "/robots.txt", "/compare/")
+    for path in paths:  # warm
+        _ask(nginx, f"{path}", "127.0.0.1")
+    before = _worker_rss_mb(stack["a"]["pid"]) + _worker_rss_mb(stack["b"]["pid"])
+    statuses = set()
+    for number in range(1500):
+        host = f"127.0.0.1:{1024 + number}"
+        path = paths[number % len(paths)]
+        status, _ = _ask(nginx, f"{path}", f"{host}")
+        statuses.add(status)
+    after = _worker_rss_mb(stack["a"]["pid"]) + _worker_rss_mb(stack["b"]["pid"])
+    FIGURES["host_port_flood_nginx"] = {"requests": 1500, "growth_mb": round(after - before, 1)}
+    print("host-port flood through nginx:", FIGURES["host_port_flood_nginx"])
+    assert statuses == {200}
+    assert after - before < 30
+
+
+def _5xx_script(tmp_path, path_expression):
+    """A wrk script requesting ``path_expression`` (Lua) and counting answers >= 500."""
+    script = tmp_path / "count5xx.lua"
+    script.write_text(
+        "local threads = {}\n"
+        "function setup(thread) table.insert(threads, thread) end\n"
+        "function init(args) n = 0; errors = 0 end\n"
+        "function request()\n"
+        "  n = n + 1\n"
+        f"  return wrk.format('GET', {path_expression})\n"
+        "end\n"
+        "function response(status, headers, body)\n"
+        "  if status >= 500 then errors = errors + 1 end\n"
+        "end\n"
+        "function done(summary, latency, requests)\n"
+        "  local total = 0\n"
+        "  for _, thread in ipairs(threads) do total = total + thread:get('errors') end\n"
+        "  io.write('5xx: ' .. total .. '\\n')\n"
+        "end\n"
+    )
+    return script
+
+
+def _count_5xx(output):
+    return int(re.search(r"^5xx: (\d+)$", output, re.M).group(1))
+
+
+def test_anonymous_try_it_5xx_never_take_an_instance_out_of_nginx(stack, tmp_path):
+    # Readers' requests that reach an instance (a path nobody asked before: a 404).
+    script = _5xx_script(
+        tmp_path, "'/no-such-page-' .. math.random(1, 1000000000) .. '-' .. n .. '/'"
+    )
+    attacker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, urllib.request\n"
+            "end = time.monotonic() + 6\n"
+            "while time.monotonic() < end:\n"
+            "    for code in (503, 502, 504, 500):\n"
+            "        try: urllib.request.urlopen(sys.argv[1] + f'/try/{code}/', timeout=5)\n"
+            "        except Exception: pass\n",
+            stack["nginx"],
+        ]
+    )
+    result = _wrk(stack["nginx"] + "/", 6, connections=8, script=script)
+    attacker.wait(timeout=30)
+    errors = _count_5xx(result["output"])
+    FIGURES["try_5xx"] = {"reader_requests": result["requests"], "reader_5xx": errors}
+    print("readers during /try/50x/:", FIGURES["try_5xx"])
+    assert errors == 0, result["output"]
+    log = Path(stack["dir"], "nginx-error.log").read_text(errors="replace")
+    assert "no live upstreams" not in log
+
+
+def test_a_bogus_session_cookie_is_rate_limited_and_readers_are_not(stack):
+    url = stack["nginx"] + "/404/"
+    with_cookie = subprocess.run(
+        [shutil.which("wrk"), "-t2", "-c16", "-d3s", "--latency", "-H", "Cookie: sessionid=x", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    figures = bench.parse_wrk(with_cookie.stdout)
+    passed = figures["requests"] - figures["non_2xx_3xx"]  # the rest were 429s from nginx
+    without = _wrk(url, 3, connections=16)
+    FIGURES["bogus_session_cookie"] = {
+        "rps_with_cookie": round(figures["rps"]),
+        "reached_gunicorn_with_cookie": passed,
+        "rps_without_cookie": round(without["rps"]),
+    }
+    print("bogus session cookie:", FIGURES["bogus_session_cookie"])
+    assert passed <= 10 * 3 + 40 + 10  # rate x seconds + burst, and slack for timing
+    assert without["non_2xx_3xx"] == 0 and without["socket_errors"] == 0
+    status, headers, body = get(url, Cookie="sessionid=anything")
+    assert status == 429 and headers["Retry-After"].isdigit() and b"Too Many Requests" in body
+    time.sleep(2)  # the limit forgets: the next test starts afresh
+
+
+def test_redis_asks_for_a_password_and_its_entries_are_never_unpickled_unsigned(stack, tmp_path):
+    import pickle
+
+    import redis
+
+    anonymous = redis.Redis(port=stack["redis"]["port"])
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        anonymous.get("anything")
+    anonymous.close()
+
+    canary = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {canary}",))
+
+    client = redis.Redis.from_url(stack["redis"]["url"])
+    assert text(stack["a"]["url"] + "/418/")[0] == 200
+    keys = list(client.scan_iter(count=1000))
+    assert keys
+    for key in keys:  # every page anyone could be served, replaced by a hostile pickle
+        client.set(key, pickle.dumps(Payload()), keepttl=True)
+    client.close()
+    for base in (stack["a"]["url"], stack["b"]["url"]):
+        status, html = text(base + "/418/")
+        assert status == 200 and "I'm a teapot" in html
+    assert not canary.exists()
+    log = Path(stack["dir"], "gunicorn-a.log").read_text(errors="replace")
+    assert "without our signature" in log
+
+
+def _alive(pid):
+    """Running, not a zombie (stack.py reaps its children only when it stops)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # ours (an instance a test started): reap it
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_rolling_update_under_load_fails_no_request(stack, tmp_path):
+    # A new release's instance brings a static file the old one does not have.
+    release = tmp_path / "static-new"
+    shutil.copytree(BASE_DIR / "staticfiles", release)
+    (release / "reference" / "new-in-this-release.css").write_text("body{}\n")
+    script = _5xx_script(tmp_path, "(n % 2 == 0) and '/404/' or ('/no-such-' .. n .. '/')")
+    wrk = subprocess.Popen(
+        [shutil.which("wrk"), "-t2", "-c8", "-d14s", "--timeout", "5s", "-s", str(script),
+         stack["nginx"] + "/"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2)
+    for name in "ab":  # one instance at a time, as the README's update steps
+        old = stack[name]
+        os.killpg(old["pid"], signal.SIGTERM)  # gunicorn's graceful stop
+        deadline = time.monotonic() + 30
+        while _alive(old["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        port = urllib.parse.urlsplit(old["url"]).port
+        log = open(Path(stack["dir"]) / f"gunicorn-{name}-new.log", "w")  # noqa: SIM115
+        new = bench.start_server(
+            port, log, "statuscodes.settings", {**stack["env"], "DJANGO_STATIC_ROOT": str(release)}
+        )
+        stack["started"].append(new)
+        bench.wait_until_up(new, old["url"], log.name, timeout=60)
+        old["pid"] = new.pid
+        if name == "a":  # mid-update: the new file is there, through nginx, every time
+            for _ in range(6):
+                path = "/static/reference/new-in-this-release.css"
+                assert get(stack["nginx"] + path)[0] == 200
+    out, err = wrk.communicate(timeout=60)
+    figures = bench.parse_wrk(out)
+    errors = _count_5xx(out)
+    FIGURES["rolling_update"] = {
+        "requests": figures["requests"],
+        "5xx": errors,
+        "socket_errors": figures["socket_errors"],
+    }
+    print("rolling update:", FIGURES["rolling_update"])
+    assert errors == 0 and figures["socket_errors"] == 0, out
+
+
+def test_slow_clients_cannot_starve_make_run(stack, tmp_path):
+    """gunicorn as `make run` starts it (no nginx; here on the stack's PostgreSQL)."""
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115
+    port = bench.free_port()
+    env = {
+        key: value
+        for key, value in stack["env"].items()
+        if not key.startswith("GUNICORN_") and key not in ("DJANGO_TRUSTED_PROXIES", "REDIS_URL")
+    }
+    server = bench.start_server(port, log, "statuscodes.settings", env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        bench.wait_until_up(server, base, log.name, timeout=60)
+        result = trickle.run(base, connections=150, duration=10, interval=2.0)
+        FIGURES["slow_clients_make_run"] = {k: round(v, 3) for k, v in result.items()}
+        print(trickle.describe(result, 150))
+        assert result["requests"] >= 20
+        assert result["share"] >= 0.95, trickle.describe(result, 150)
+        # And a Host naming another port is refused, so it cannot grow the page cache.
+        before = _worker_rss_mb(server.pid)
+        for number in range(1500):
+            status, _ = _ask(base, "/404/", f"127.0.0.1:{1024 + number}")
+            assert status == 421
+        growth = _worker_rss_mb(server.pid) - before
+        FIGURES["host_port_flood_make_run"] = {"requests": 1500, "growth_mb": round(growth, 1)}
+        assert growth < 30
+    finally:
+        bench.stop_server(server)
 
 
 def test_readers_keep_reading_while_postgresql_is_stopped_and_all_recovers(stack):
@@ -283,7 +594,7 @@ def test_readers_keep_reading_while_postgresql_is_stopped_and_all_recovers(stack
 def test_redis_entries_expire_and_pages_are_served_with_redis_stopped(stack):
     import redis
 
-    client = redis.Redis(port=stack["redis"]["port"])
+    client = redis.Redis.from_url(stack["redis"]["url"])
     keys = list(client.scan_iter(count=1000))
     assert keys, "nothing was cached in Redis"
     ttls = [client.ttl(key) for key in keys]
@@ -305,13 +616,9 @@ def test_redis_entries_expire_and_pages_are_served_with_redis_stopped(stack):
 
 
 def test_killing_one_instance_costs_readers_nothing_beyond_requests_in_flight(stack, tmp_path):
-    script = tmp_path / "unique.lua"
-    script.write_text(
-        "local n = 0\n"
-        "function request()\n"
-        "  n = n + 1\n"
-        '  return wrk.format("GET", "/?q=not&n=" .. math.random(1, 1000000000) .. n)\n'
-        "end\n"
+    # Paths nobody asked before reach an instance (searches would meet the rate limit).
+    script = _5xx_script(
+        tmp_path, "'/no-such-page-' .. math.random(1, 1000000000) .. '-' .. n .. '/'"
     )
     killer = subprocess.Popen(
         ["sh", "-c", f"sleep 3; kill -KILL -{stack['a']['pid']}"], start_new_session=True
@@ -320,7 +627,7 @@ def test_killing_one_instance_costs_readers_nothing_beyond_requests_in_flight(st
     killer.wait(timeout=10)
     with pytest.raises(OSError):  # A is gone: its port refuses connections
         get(stack["a"]["url"] + "/healthz")
-    failed = result["non_2xx_3xx"] + result["socket_errors"]
+    failed = _count_5xx(result["output"]) + result["socket_errors"]
     in_flight = 3 * 4  # A's workers x threads: the most it could have had in flight
     FIGURES["kill_instance"] = {
         "requests": result["requests"],
