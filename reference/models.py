@@ -377,3 +377,24 @@ class Meaning(models.Model):
 
     def __str__(self):
         return f"{self.code_id} {self.phrase} ({self.used_by})"
+
+
+class DataVersion(models.Model):
+    """One row: bumped by the database itself on every write to the curated tables.
+
+    Pages are cached, and each worker keeps the catalogue, under this version, so
+    it must change with every write however it is made: the admin, ``save()``,
+    ``QuerySet.update()`` (which skips ``auto_now``), deletes, related codes,
+    fixtures, data migrations, raw SQL. Triggers on the tables (migration 0004)
+    see all of them, and in the writer's transaction, so a reader never sees
+    the new version before the data it names.
+    """
+
+    number = models.BigIntegerField()
+    changed = models.DateTimeField()
+
+    class Meta:
+        db_table = "reference_dataversion"
+
+    def __str__(self):
+        return f"data version {self.number} ({self.changed})"

@@ -299,8 +299,14 @@ def main():
             "nginx": base,
             "https": {"domain": DOMAIN, "port": tls_port, "cert": str(tmp / "tls-cert.pem")},
             "nginx_conf": str(main_conf),
-            "a": {"url": f"http://127.0.0.1:{app_ports[0]}", "pid": processes["a"].pid},
-            "b": {"url": f"http://127.0.0.1:{app_ports[1]}", "pid": processes["b"].pid},
+            **{
+                name: {
+                    "url": f"http://127.0.0.1:{port}",
+                    "pid": processes[name].pid,
+                    "log": str(log_path),
+                }
+                for name, port, log_path in apps
+            },
             "redis": {"port": redis_port, "pid": processes["redis"].pid, "url": redis_url},
             "nginx_pid": processes["nginx"].pid,
             "editor": {"username": EDITOR, "password": password},

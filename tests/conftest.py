@@ -43,6 +43,14 @@ def no_static_root():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """As Django's testing docs advise: PBKDF2's deliberate slowness (0.35 s a hash here)
+    protects stored passwords, not test runs. Production keeps Django's default."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_caches():
     cache.clear()

@@ -1,0 +1,79 @@
+"""The data version: a one-row table that triggers bump on every write to curated data.
+
+Both SQLite and PostgreSQL run the same UPSERT, so a flushed table (tests) starts
+again at 1 with a new time. SQLite triggers fire per row, PostgreSQL's here per
+statement (a TRUNCATE included).
+"""
+
+from django.db import migrations, models
+
+CURATED = [
+    "reference_statuscode",
+    "reference_statuscode_related",
+    "reference_vendor",
+    "reference_meaning",
+]
+
+UPSERT = (
+    "INSERT INTO reference_dataversion (id, number, changed) VALUES (1, 1, {now}) "
+    "ON CONFLICT (id) DO UPDATE SET number = reference_dataversion.number + 1, "
+    "changed = excluded.changed"
+)
+# What Django itself writes for a UTC datetime on SQLite, to the microsecond.
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+def create_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for table in CURATED:
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    cursor.execute(
+                        f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+                        f"BEGIN {UPSERT.format(now=SQLITE_NOW)}; END"
+                    )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION reference_bump_data_version() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                f"{UPSERT.format(now='clock_timestamp()')}; RETURN NULL; END $$"
+            )
+            for table in CURATED:
+                cursor.execute(
+                    f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION reference_bump_data_version()"
+                )
+        else:
+            raise NotImplementedError(f"no data-version triggers for {connection.vendor}")
+        cursor.execute(UPSERT.format(now="CURRENT_TIMESTAMP"))
+
+
+def drop_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for table in CURATED:
+                for event in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_version")
+        else:
+            for table in CURATED:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
+            cursor.execute("DROP FUNCTION IF EXISTS reference_bump_data_version()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reference", "0003_editors_history")]
+
+    operations = [
+        migrations.CreateModel(
+            name="DataVersion",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.BigIntegerField()),
+                ("changed", models.DateTimeField()),
+            ],
+            options={"db_table": "reference_dataversion"},
+        ),
+        migrations.RunPython(create_triggers, drop_triggers),
+    ]
