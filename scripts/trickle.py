@@ -20,16 +20,25 @@ from urllib.parse import urlsplit
 ANSWERED_WITHIN = 2.0  # seconds: an ordinary request slower than this counts as starved
 
 
-def _trickle(host, port, interval, stop, counts):
+def _trickle(host, port, interval, stop, counts, body=False):
     while not stop.is_set():
         try:
             with socket.create_connection((host, port), timeout=5) as sock:
                 counts["connections"] += 1
-                sock.sendall(f"GET /?q=slow HTTP/1.1\r\nHost: {host}\r\n".encode())
+                if body:  # whole headers, then a body that never ends
+                    head = (
+                        f"POST /api/codes/ HTTP/1.1\r\nHost: {host}\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        "Content-Length: 1000000\r\n\r\n"
+                    )
+                else:
+                    head = f"GET /?q=slow HTTP/1.1\r\nHost: {host}\r\n"
+                sock.sendall(head.encode())
                 line = 0
                 while not stop.wait(interval):
                     line += 1
-                    sock.sendall(f"X-Trickle-{line}: {'a' * 20}\r\n".encode())
+                    chunk = f"a={line}&" if body else f"X-Trickle-{line}: {'a' * 20}\r\n"
+                    sock.sendall(chunk.encode())
         except OSError:
             counts["closed_by_server"] += 1
             stop.wait(0.2)
@@ -54,8 +63,10 @@ def _ordinary(base, paths, stop, results, lock):
             results.append((status, time.monotonic() - started))
 
 
-def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None):
+def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None, body=False):
     """Trickle ``connections`` clients at ``base`` while timing ordinary requests.
+
+    ``body``: the clients send whole headers, then trickle a request body instead.
 
     Returns a dict: requests, answered_in_time (status 200 within ANSWERED_WITHIN),
     share, slowest, failed, tricklers' connections and server closes.
@@ -67,7 +78,9 @@ def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None):
     results, lock = [], threading.Lock()
     tricklers = [
         threading.Thread(
-            target=_trickle, args=(parts.hostname, parts.port, interval, stop, counts), daemon=True
+            target=_trickle,
+            args=(parts.hostname, parts.port, interval, stop, counts, body),
+            daemon=True,
         )
         for _ in range(connections)
     ]
