@@ -222,7 +222,7 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
         return self.readonly_fields
 
 
-# -- Vendors and other meanings (issue 11) ----------------------------------------------------
+# -- Vendors and other meanings ----------------------------------------------------------------
 
 from django.db import models  # noqa: E402
 from django.utils import timezone  # noqa: E402

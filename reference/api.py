@@ -145,7 +145,7 @@ def openapi(request):
     return _json(openapi_document())
 
 
-# -- Who sends a code, its other meanings, its sources (issue 11) -----------------------------
+# -- Who sends a code, its other meanings, its sources ----------------------------------------
 
 
 def _vendor(vendor, request):

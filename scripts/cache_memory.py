@@ -26,8 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402  (server start/stop on a free port)
+import bench  #  (server start/stop on a free port)
 
 GOAL_MB = 30
 WARMUP = 500

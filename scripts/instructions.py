@@ -18,11 +18,8 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402  (scripts/bench.py: server start and stop, free ports)
+import bench  #  (scripts/bench.py: server start and stop, free ports)
 
 REQUESTS = int(os.environ.get("INSTRUCTIONS_REQUESTS", "200"))
 WARMUP = 20

@@ -50,10 +50,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bench  # noqa: E402  (scripts/bench.py: server start/stop, fetch, wrk output parsing)
-import trickle  # noqa: E402  (scripts/trickle.py: slow clients)
+import bench  #  (scripts/bench.py: server start/stop, fetch, wrk output parsing)
+import trickle  #  (scripts/trickle.py: slow clients)
 import with_postgres  # noqa: E402  (scripts/with_postgres.py: the throwaway PostgreSQL)
 
 BASE_DIR = bench.BASE_DIR

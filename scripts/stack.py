@@ -31,9 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bench  # noqa: E402  (gunicorn start/stop, fetch, free ports)
+import bench  #  (gunicorn start/stop, fetch, free ports)
 
 BASE_DIR = bench.BASE_DIR
 DEPLOY = BASE_DIR / "deploy"

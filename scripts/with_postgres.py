@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from bench import free_port
+
 DB_NAME = "statuscodes"
 SUPERUSER = "postgres"
 SERVICE_USER = "postgres"
@@ -59,12 +61,6 @@ def find_bin_dir():
         if all(os.access(os.path.join(bindir, tool), os.X_OK) for tool in ("initdb", "pg_ctl")):
             return bindir
     return None
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def service_user():

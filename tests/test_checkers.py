@@ -22,7 +22,6 @@ note per line.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -67,16 +66,11 @@ if __name__ == "__main__":
 
 
 import pytest  # noqa: E402
+from bench import free_port  # noqa: E402
 
 pytestmark = pytest.mark.checkers
 
 STARTUP_TIMEOUT = 60
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url, headers=None):
@@ -93,7 +87,7 @@ def _get(url, headers=None):
 def server():
     """gunicorn in production mode on a free port, with its own database and static files."""
     workdir = Path(tempfile.mkdtemp(prefix="checkers-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "statuscodes.settings",

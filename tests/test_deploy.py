@@ -24,13 +24,11 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
+import bench  # scripts/, on pytest's path (pyproject.toml)
 import pytest
+import trickle
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR / "scripts"))
-
-import bench  # noqa: E402
-import trickle  # noqa: E402
 
 pytestmark = pytest.mark.deploy
 

@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+from bench import free_port
 from django.db import connection
 
 from reference import catalogue
@@ -131,18 +132,12 @@ def test_a_write_during_an_outage_says_it_was_not_saved_and_gives_the_text_back(
 # -- Redis ------------------------------------------------------------------------------
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RedisServer:
     """Debian's redis-server on a free loopback port, no persistence."""
 
     def __init__(self, directory):
         self.directory = directory
-        self.port = _free_port()
+        self.port = free_port()
         self.process = None
 
     def start(self):

@@ -41,7 +41,7 @@ def find(text, class_slug=""):
         ("websocket", 101),
         ("legal", 451),
         ("server error", 500),
-        # Symptoms rather than names (issue 14).
+        # Symptoms rather than names.
         ("status code 429", 429),  # noise words do not sink a query
         ("error 404", 404),  # a code number dominates
         ("http 500 error", 500),
