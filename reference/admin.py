@@ -5,7 +5,9 @@ import difflib
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -118,6 +120,14 @@ def version_diff(record, current):
     return changes
 
 
+def _key_or_404(model, object_id):
+    """A URL naming a key that cannot exist (``…/statuscode/abc/history/``) is a 404."""
+    try:
+        return model._meta.pk.to_python(unquote(object_id))
+    except ValidationError:
+        raise Http404(f"No {model._meta.verbose_name} {object_id[:20]!r}.") from None
+
+
 @admin.register(StatusCode)
 class StatusCodeAdmin(SimpleHistoryAdmin):
     form = StatusCodeForm
@@ -188,12 +198,19 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
             super().changeform_view, request, object_id, form_url, extra_context
         )
 
+    def history_view(self, request, object_id, extra_context=None):
+        _key_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """A past version beside the current text, with a Restore (revert) button.
 
         A restore is an ordinary save of the old text, over the current version:
         versioned, and refused like any save if someone saved in between.
         """
+        _key_or_404(self.model, object_id)
+        if not str(version_id).isdecimal():
+            raise Http404(f"No version {version_id[:20]!r}: versions are numbered.")
         record = get_object_or_404(
             StatusCode.history.model, code=unquote(object_id), history_id=version_id
         )
@@ -225,7 +242,6 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
 # -- Vendors and other meanings ----------------------------------------------------------------
 
 from django.db import models  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from .models import Meaning, Vendor  # noqa: E402
 
@@ -254,11 +270,7 @@ class VendorAdmin(admin.ModelAdmin):
         # The slug is the primary key and the vendor page's URL.
         return ["slug"] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Pages are cached per data version, which follows the codes' timestamps:
-        # touch the codes that show this vendor so the edit is visible at once.
-        shown = StatusCode.objects.filter(vendor=obj) | StatusCode.objects.filter(
-            meanings__vendor=obj
-        )
-        StatusCode.objects.filter(pk__in=shown.values("pk")).update(updated=timezone.now())
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only while the slug can be typed: a read-only field cannot be prepopulated
+        # (Django's change form raised KeyError on it).
+        return self.prepopulated_fields if obj is None else {}

@@ -466,3 +466,30 @@ def test_create_editor_from_the_command_line_prints_no_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("CommandError:")
+
+
+def test_a_vendor_opens_for_change_and_saves(admin_client, codes):
+    url = reverse("admin:reference_vendor_change", args=["cloudflare"])
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    data = {
+        "name": "Cloudflare",
+        "url": "https://developers.cloudflare.com/support/",
+        "about": "Edited in the admin.",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert Vendor.objects.get(slug="cloudflare").about == "Edited in the admin."
+    assert admin_client.get(reverse("admin:reference_vendor_add")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/reference/statuscode/404/history/abc/",
+        "/admin/reference/statuscode/abc/history/",
+        "/admin/reference/statuscode/404/history/99999999/",
+    ],
+)
+def test_history_urls_that_name_nothing_are_404s(admin_client, codes, path):
+    assert admin_client.get(path).status_code == 404
