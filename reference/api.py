@@ -91,7 +91,7 @@ def codes(request):
         return json_error(400, "Bad Request", str(exc), parameter="q")
     except BadParameter as exc:
         return json_error(400, "Bad Request", str(exc), **exc.extra)
-    results = search.search(catalogue.for_request(request).codes, query)
+    results = catalogue.for_request(request).index.search(query)
     return _json(
         {
             "count": len(results),

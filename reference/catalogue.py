@@ -1,4 +1,11 @@
-"""All status codes in memory, reloaded whenever the data version changes.
+"""All status codes in memory, reloaded whenever the data version changes: the one
+owner of what a worker remembers.
+
+Everything a worker keeps hangs off the ``Catalogue`` of one data version (the
+codes, their search index, their rendered list items) and is dropped with it
+when the version changes; ``reset()`` forgets it all at once. The version is
+bumped by the database on every write (``models.DataVersion``), so nothing kept
+can outlive an edit. The page cache (Django's cache) keys on the same version.
 
 A public page costs one query (the data version) when its rendering is cached,
 and three on a cold start (the version, then every code with its related codes and vendor
@@ -14,7 +21,7 @@ nothing to serve and lets the DatabaseError through (the 503 page).
 import dataclasses
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
@@ -23,6 +30,7 @@ from django.db.models import F, Prefetch
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
+from . import search
 from .models import Meaning, StatusCode
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,13 @@ class Catalogue:
     # True when the database did not answer and this is the last data loaded:
     # readers still get pages, but nothing a cache could keep as current.
     outage: bool = False
+    # (code, view) → the list item's HTML: live search lists them on every keystroke.
+    rendered_items: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def index(self):
+        """The search index over these codes, built by the first search of this version."""
+        return search.Index(self.codes)
 
     @cached_property
     def etag(self):
@@ -90,6 +105,14 @@ def _load(version, last_modified):
 _current = None
 _outage_copy = None  # _current marked as outage, made once (it may carry lazy indexes)
 _in_outage = False  # so an outage is logged once per worker, not once per request
+
+
+def reset():
+    """Forget everything this process remembers (tests; in production the version does it)."""
+    global _current, _outage_copy, _in_outage
+    _current = _outage_copy = None
+    _in_outage = False
+    search.forget_stems()
 
 
 def current():

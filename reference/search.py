@@ -88,6 +88,10 @@ def _english():
     return _local.stemmer
 
 
+def forget_stems():
+    _stems.clear()
+
+
 def _stem(word):
     stem = _stems.get(word)
     if stem is None:
@@ -469,20 +473,3 @@ class Index:
         # Far below the best is noise: "not" somewhere in a description, for "not found".
         floor = ranked[0][0] * NOISE_FLOOR if ranked else 0
         return [row[3] for row in ranked if row[0] <= floor]
-
-
-_last = None
-
-
-def index_for(codes):
-    """The index for this list of codes, built once per catalogue (data version)."""
-    global _last
-    index = _last
-    if index is None or index.codes is not codes:
-        index = _last = Index(codes)
-    return index
-
-
-def search(codes, query):
-    """The codes matching ``query``, best first (code order for an empty query)."""
-    return index_for(codes).search(query)

@@ -92,8 +92,8 @@ def index(request: HttpRequest) -> HttpResponse:
     view = "detailed" if request.GET.get("view") == "detailed" else ""
 
     def build_context():
-        codes = catalogue.for_request(request).codes
-        results = search.search(codes, query)
+        current = catalogue.for_request(request)
+        results = current.index.search(query)
         if not query.text:
             # The list reads 1xx to 5xx; "no status" (0) is not a class, so it comes last.
             results = [e for e in results if e.code] + [e for e in results if not e.code]
@@ -103,7 +103,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "view": view,
             "results": results,
             "grouped": not query.text,
-            "total": len(codes),
+            "total": len(current.codes),
             "chips": chips,
             "view_urls": view_urls,
             # The partial has no decision guide.
@@ -150,7 +150,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def _abbreviated_search(request, text, class_slug):
     """A real search answer, each result cut to three fields for the docs page."""
     query = search.Query(text=text, class_slug=class_slug)
-    results = search.search(catalogue.for_request(request).codes, query)
+    results = catalogue.for_request(request).index.search(query)
     items = [
         json.dumps({"code": e.code, "phrase": e.phrase, "class": e.class_slug})[:-1] + ", …}"
         for e in results

@@ -25,11 +25,11 @@ def main():
     halves = [arg for arg in sys.argv[1:] if not arg.startswith("-")] or ["dev"]
     verbose = "-v" in sys.argv
     cases = json.loads((BASE_DIR / "tests/data/search_eval.json").read_text())
-    codes = catalogue.current().codes
+    index = catalogue.current().index
     for half in ["dev", "test"] if halves == ["all"] else halves:
         right = 0
         for case in cases[half]:
-            found = [e.code for e in search.search(codes, search.parse({"q": case["q"]}))]
+            found = [e.code for e in index.search(search.parse({"q": case["q"]}))]
             ok = bool(found) and found[0] == case["code"]
             right += ok
             if verbose or not ok:

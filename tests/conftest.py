@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
 
-from reference import catalogue, conditional
+from reference import catalogue
 from reference.models import StatusCode
 
 
@@ -54,12 +54,10 @@ def fast_password_hasher():
 @pytest.fixture(autouse=True)
 def fresh_caches():
     cache.clear()
-    conditional._hot_pages.clear()
-    catalogue._current = None
+    catalogue.reset()
     yield
     cache.clear()
-    conditional._hot_pages.clear()
-    catalogue._current = None
+    catalogue.reset()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import include, path
 
-from reference import catalogue, conditional
+from reference import catalogue
 from reference.conditional import cache_control_public
 from reference.models import StatusCode
 
@@ -191,13 +191,12 @@ def test_page_cache_keys_do_not_collide_on_separators(client, codes):
     assert one != two
 
 
-def test_a_page_kept_by_the_worker_is_never_shown_after_an_edit(client, codes):
+def test_a_cached_page_is_never_shown_after_an_edit(client, codes):
     # The same URLs before and after the save: only the data version in the
-    # keys (the worker's dict and the shared cache) can tell them apart.
+    # page cache's keys can tell them apart.
     for url in ("/", "/410/"):
         client.get(url)
-        assert "Gone for good" not in client.get(url).content.decode()  # kept
-    assert conditional._hot_pages
+        assert "Gone for good" not in client.get(url).content.decode()  # cached
     entry = StatusCode.objects.get(code=410)
     entry.summary = "Gone for good."
     entry.save()
@@ -205,15 +204,13 @@ def test_a_page_kept_by_the_worker_is_never_shown_after_an_edit(client, codes):
         assert "Gone for good." in client.get(url).content.decode()
 
 
-def test_the_pages_a_worker_keeps_are_bounded_and_never_searches(client, codes, monkeypatch):
-    monkeypatch.setattr(conditional, "HOT_PAGES", 5)
-    for entry in codes[:12]:
-        assert client.get(entry.get_absolute_url()).status_code == 200
-        assert 0 < len(conditional._hot_pages) <= 5
-    kept = dict(conditional._hot_pages)
-    for query in ("gone", "timeout", "teapot"):
-        assert client.get("/", {"q": query}).status_code == 200
-    assert conditional._hot_pages == kept
+def test_rendered_list_items_belong_to_one_data_version(client, codes):
+    assert client.get("/", {"q": "gone"}).status_code == 200
+    kept = catalogue.current().rendered_items
+    assert (410, "") in kept
+    StatusCode.objects.filter(code=410).update(phrase="Gone For Good")
+    assert "Gone For Good" in client.get("/", {"q": "gone away"}).content.decode()
+    assert catalogue.current().rendered_items is not kept
 
 
 def test_page_cache_entries_expire(client, codes):

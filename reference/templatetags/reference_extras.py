@@ -4,7 +4,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from reference import protocol, snippets, tryit
+from reference import catalogue, protocol, snippets, tryit
 
 register = template.Library()
 
@@ -27,20 +27,20 @@ def protocol_facts(entry):
     return protocol.facts(entry.code)
 
 
-@register.simple_tag
-def list_items(entries, view=""):
-    """``reference/_item.html`` for each entry, each rendered once per loaded entry and view.
+@register.simple_tag(takes_context=True)
+def list_items(context, entries, view=""):
+    """``reference/_item.html`` for each entry, each rendered once per data version and view.
 
     Live search renders a new result list on every keystroke, and rendering the
-    items was most of its cost. An entry object belongs to one catalogue (one
-    data version, reference.catalogue), so keeping its rendering on the object
-    can never serve stale text; the item reads nothing from the request.
+    items was most of its cost. The renderings are kept by the request's
+    catalogue (one data version), so they can never serve stale text; the item
+    reads nothing from the request.
     """
-    return mark_safe("".join(_list_item(entry, view) for entry in entries))
-
-
-def _list_item(entry, view):
-    rendered = entry.__dict__.setdefault("_rendered_list_item", {})
-    if view not in rendered:
-        rendered[view] = render_to_string("reference/_item.html", {"entry": entry, "view": view})
-    return rendered[view]
+    rendered = catalogue.for_request(context["request"]).rendered_items
+    html = []
+    for entry in entries:
+        key = (entry.code, view)
+        if key not in rendered:
+            rendered[key] = render_to_string("reference/_item.html", {"entry": entry, "view": view})
+        html.append(rendered[key])
+    return mark_safe("".join(html))
