@@ -65,7 +65,7 @@ class Catalogue:
 
 
 def data_version():
-    """(number, time) of the last write to the curated data, in one primary-key look-up.
+    """(number, nonce, time) of the last write to the curated data, in one primary-key look-up.
 
     The database bumps it on every write (``models.DataVersion``). Raw SQL because
     it runs on every public request, where building the ORM query cost more than
@@ -73,13 +73,16 @@ def data_version():
     emptied by a test's flush has no row until the next write: version 0.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT number, changed FROM reference_dataversion WHERE id = 1")
-        return cursor.fetchone() or (0, None)
+        cursor.execute("SELECT number, nonce, changed FROM reference_dataversion WHERE id = 1")
+        return cursor.fetchone() or (0, "", None)
 
 
 def _as_datetime(updated):
-    if isinstance(updated, str):  # SQLite returns text; stored in UTC
-        return parse_datetime(updated).replace(tzinfo=UTC)
+    """The time of the last write, aware: SQLite gives text or a naive datetime, in UTC."""
+    if isinstance(updated, str):
+        updated = parse_datetime(updated)
+    if updated is not None and updated.tzinfo is None:
+        updated = updated.replace(tzinfo=UTC)
     return updated
 
 
@@ -123,8 +126,8 @@ def current():
     """
     global _current, _outage_copy, _in_outage
     try:
-        number, updated = data_version()
-        version = f"{number}-{updated}"
+        number, nonce, updated = data_version()
+        version = f"{number}-{nonce}"
         if _current is None or _current.version != version:
             _current = _load(version, _as_datetime(updated))
     except DatabaseError as error:

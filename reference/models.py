@@ -392,6 +392,7 @@ class DataVersion(models.Model):
 
     number = models.BigIntegerField()
     changed = models.DateTimeField()
+    nonce = models.CharField(max_length=16)  # each write's own, so no version is reused
 
     class Meta:
         db_table = "reference_dataversion"

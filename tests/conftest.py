@@ -52,11 +52,23 @@ def fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches():
+def fresh_page_cache():
+    """Pages rendered under another test's settings (Giscus, say) are not kept.
+
+    The catalogue is not reset: it follows the data version, which every write
+    bumps and each test's rollback restores, so a test reads what the database
+    holds. Tests about a worker's own memory ask for ``fresh_worker``.
+    """
     cache.clear()
-    catalogue.reset()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fresh_worker():
+    """A worker that has loaded nothing yet."""
+    catalogue.reset()
+    yield
     catalogue.reset()
 
 

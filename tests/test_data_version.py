@@ -12,7 +12,7 @@ import json
 import pytest
 from django.core import serializers
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from reference import catalogue
 from reference.models import Meaning, StatusCode, Vendor
@@ -131,9 +131,17 @@ def test_a_version_is_never_reused_after_the_table_is_emptied(codes):
     first = version()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reference_dataversion")
-    assert version() == (0, None)
+    assert version() == (0, "", None)
     StatusCode.objects.filter(code=418).update(summary="After a flush.")
-    number, changed = version()
-    assert (
-        number == 1 and changed is not None and f"{number}-{changed}" != "-".join(map(str, first))
-    )
+    number, nonce, changed = version()
+    assert number == 1 and changed is not None and len(nonce) == 16
+    assert (number, nonce) != first[:2]
+
+
+def test_a_rolled_back_write_leaves_no_version_behind(codes):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        StatusCode.objects.filter(code=418).update(summary="Never committed.")
+        rolled_back = version()
+        raise RuntimeError
+    StatusCode.objects.filter(code=418).update(summary="Committed.")
+    assert version()[:2] != rolled_back[:2]  # the same number, another nonce

@@ -86,7 +86,9 @@ def test_everything_recovers_when_the_database_is_back(client, codes, database_d
     assert connection.is_usable()
 
 
-def test_a_worker_that_never_loaded_data_answers_the_friendly_503(client, codes, database_down):
+def test_a_worker_that_never_loaded_data_answers_the_friendly_503(
+    client, codes, fresh_worker, database_down
+):
     assert catalogue._current is None
     page = client.get("/404/")
     assert page.status_code == 503

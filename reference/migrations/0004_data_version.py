@@ -14,11 +14,15 @@ CURATED = [
     "reference_meaning",
 ]
 
+# The nonce makes each write's version unique even where a rolled-back write
+# (a test's, a failed save's) had taken the same number at the same millisecond.
 UPSERT = (
-    "INSERT INTO reference_dataversion (id, number, changed) VALUES (1, 1, {now}) "
+    "INSERT INTO reference_dataversion (id, number, changed, nonce) VALUES (1, 1, {now}, {nonce}) "
     "ON CONFLICT (id) DO UPDATE SET number = reference_dataversion.number + 1, "
-    "changed = excluded.changed"
+    "changed = excluded.changed, nonce = excluded.nonce"
 )
+SQLITE_NONCE = "lower(hex(randomblob(8)))"
+POSTGRES_NONCE = "substr(md5(random()::text || clock_timestamp()::text), 1, 16)"
 # What Django itself writes for a UTC datetime on SQLite, to the microsecond.
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
@@ -31,13 +35,13 @@ def create_triggers(apps, schema_editor):
                 for event in ("INSERT", "UPDATE", "DELETE"):
                     cursor.execute(
                         f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
-                        f"BEGIN {UPSERT.format(now=SQLITE_NOW)}; END"
+                        f"BEGIN {UPSERT.format(now=SQLITE_NOW, nonce=SQLITE_NONCE)}; END"
                     )
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE FUNCTION reference_bump_data_version() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
-                f"{UPSERT.format(now='clock_timestamp()')}; RETURN NULL; END $$"
+                f"{UPSERT.format(now='clock_timestamp()', nonce=POSTGRES_NONCE)}; RETURN NULL; END $$"
             )
             for table in CURATED:
                 cursor.execute(
@@ -46,7 +50,8 @@ def create_triggers(apps, schema_editor):
                 )
         else:
             raise NotImplementedError(f"no data-version triggers for {connection.vendor}")
-        cursor.execute(UPSERT.format(now="CURRENT_TIMESTAMP"))
+        nonce = SQLITE_NONCE if connection.vendor == "sqlite" else POSTGRES_NONCE
+        cursor.execute(UPSERT.format(now="CURRENT_TIMESTAMP", nonce=nonce))
 
 
 def drop_triggers(apps, schema_editor):
@@ -72,6 +77,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("number", models.BigIntegerField()),
                 ("changed", models.DateTimeField()),
+                ("nonce", models.CharField(max_length=16)),
             ],
             options={"db_table": "reference_dataversion"},
         ),
