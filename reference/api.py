@@ -11,13 +11,21 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import catalogue, compare, search
-from .conditional import error_body, json_error, public
+from .decorators import public
 from .models import CLASS_SLUGS
 from .openapi import openapi_document
 
-__all__ = ["error_body", "json_error"]
 
-# GET/HEAD, validators from the data, CORS, JSON 405s (reference.conditional).
+def json_error(status: int, error: str, message: str, **extra) -> JsonResponse:
+    """The one shape of every JSON error: ``status``, ``error``, ``message`` and details."""
+    return JsonResponse(error_body(status, error, message, **extra), status=status)
+
+
+def error_body(status: int, error: str, message: str, **extra) -> dict:
+    return {"status": status, "error": error, "message": message, **extra}
+
+
+# GET/HEAD, validators from the data, CORS, JSON 405s (reference.decorators).
 api_view = public(api=True, vary=("Accept-Encoding",))
 
 

@@ -1,18 +1,55 @@
-"""Site-wide response policies Django has no setting for."""
+"""Site-wide request and response policies Django has no setting for.
+
+* ``canonical_host``: one spelling per host, the server's own port, health
+  checks by address.
+* ``NotModifiedMiddleware``: Django's ``get_conditional_response`` applied to
+  the final response, after compression, so a 304 repeats the ETag byte for
+  byte with Cache-Control, Vary and Last-Modified. Django's
+  ``ConditionalGetMiddleware`` does the same but skips HEAD and invents an MD5
+  ETag for every response we deliberately leave without one (errors, outage
+  pages); the ``condition`` decorator answers before the view runs, so its
+  304s lack the view's Cache-Control and Vary. It also drops the
+  ``Content-Length: 0`` that ``CommonMiddleware`` puts on 204 and 304
+  (RFC 9110 §8.6).
+* ``GZipMiddleware``: Django's, except that it honours ``gzip;q=0`` (Django's
+  looks for the word "gzip" and compresses anyway).
+* ``DatabaseUnavailable``: a database outage is a 503 that tells the truth.
+* ``cross_origin_resource_policy``: our files are for our own origin.
+"""
 
 import logging
 import re
 
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
+from django.middleware import gzip as django_gzip
 from django.template.loader import render_to_string
 from django.urls import resolve
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 
 from . import throttling
-from .conditional import json_error
+from .api import json_error
 
 logger = logging.getLogger(__name__)
+
+SAFE_METHODS = ("GET", "HEAD")
+# The request header fields that make a request conditional (RFC 9110 §13.1); without
+# one, there is nothing to evaluate.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+# Response headers kept on a 304 besides those Django keeps: a cross-origin
+# script revalidating by hand must still be allowed to read the answer.
+KEEP_ON_304 = (
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
+    "Cross-Origin-Resource-Policy",
+)
 
 # Addresses that sent X-Forwarded-For without being one of DJANGO_TRUSTED_PROXIES,
 # shown by /readyz: a proxy the settings do not name makes every client look like
@@ -138,4 +175,78 @@ class DatabaseUnavailable:
             response = HttpResponse(render_to_string("503.html", context, request), status=503)
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"
+        return response
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Whether Accept-Encoding allows gzip, q-values included (RFC 9110 §12.5.3)."""
+    gzip_q = star_q = None
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = item.partition(";")
+        coding = coding.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if coding in ("gzip", "x-gzip"):
+            gzip_q = q
+        elif coding == "*":
+            star_q = q
+    chosen = gzip_q if gzip_q is not None else star_q
+    return chosen is not None and chosen > 0
+
+
+class NotModifiedMiddleware:
+    """304s from the final response (after compression); no Content-Length where banned.
+
+    Sits above GZipMiddleware and CommonMiddleware, so the response it sees is
+    the one that would be sent: its ETag, Vary and Cache-Control are what the
+    304 repeats.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        conditional = any(header in request.META for header in CONDITIONAL_HEADERS)
+        if (
+            conditional
+            and request.method in SAFE_METHODS
+            and (response.has_header("ETag") or response.has_header("Last-Modified"))
+        ):
+            original = response
+            response = get_conditional_response(
+                request,
+                etag=original.get("ETag"),
+                last_modified=_parse_date(original.get("Last-Modified")),
+                response=original,
+            )
+            if response is not original:
+                for header in KEEP_ON_304:
+                    if header in original:
+                        response[header] = original[header]
+        if response.status_code in (204, 304):
+            del response["Content-Length"]  # RFC 9110 §8.6
+        return response
+
+
+def _parse_date(value):
+    return parse_http_date_safe(value) if value else None
+
+
+class GZipMiddleware(django_gzip.GZipMiddleware):
+    """Django's GZipMiddleware, but ``Accept-Encoding: gzip;q=0`` means no gzip."""
+
+    def process_response(self, request, response):
+        if accepts_gzip(request):
+            return super().process_response(request, response)
+        if not response.has_header("Content-Encoding") and (
+            response.streaming or len(response.content) >= 200
+        ):
+            patch_vary_headers(response, ("Accept-Encoding",))
         return response

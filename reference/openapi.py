@@ -4,7 +4,7 @@ Built from the same constants the views use (the class slugs, the method
 list, the Cache-Control value from settings), so it cannot drift from them.
 """
 
-from .conditional import API_ALLOW, cache_control_public
+from .decorators import API_ALLOW, cache_control_public
 from .models import CLASS_SLUGS
 
 _ERROR_RESPONSE = {"$ref": "#/components/responses/Error"}

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
 
-from .conditional import public
+from .decorators import public
 
 
 @public(validators="content", vary=("Accept-Encoding",))

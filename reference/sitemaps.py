@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import reverse
 
 from . import catalogue, compare
-from .conditional import public
+from .decorators import public
 
 
 class ReferenceSitemap(Sitemap):

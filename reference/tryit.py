@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalogue, protocol
-from .conditional import json_error, no_store
+from .api import json_error
+from .decorators import no_store
 
 # A WSGI server will not pass a hop-by-hop field (Proxy-Authenticate for 407,
 # Upgrade for 426, Connection: close for 408): PEP 3333 forbids them, wsgiref

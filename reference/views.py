@@ -19,22 +19,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from . import api, catalogue, compare, middleware, search
-from .conditional import (
-    cache_control_public,
-    finish,
-    is_editor,
-    no_store,
-    public,
-    render_page,
-    wants_partial,
-)
+from .decorators import cache_control_public, finish, is_editor, no_store, public, wants_partial
 from .models import CLASS_SLUGS, CLASSES
+from .pagecache import render_page
 
 __all__ = ["is_editor", "public_page", "render_page"]
 
 logger = logging.getLogger(__name__)
 
-# Every public page: GET/HEAD, validators from the data, cacheable (reference.conditional).
+# Every public page: GET/HEAD, validators from the data, cacheable (reference.decorators).
 public_page = public()
 
 

@@ -2,7 +2,7 @@
 
 ``/__floor__/`` answers with exactly the bytes of the reference page ``/``,
 rendered and gzip-compressed once on first call and then kept in memory, and
-negotiates gzip exactly as the pages do (reference.conditional.accepts_gzip),
+negotiates gzip exactly as the pages do (reference.middleware.accepts_gzip),
 so a page and the floor do the same compression work: none per request. It
 goes through the same gunicorn worker and the same middleware (security
 headers, sessions, CSRF, CSP, htmx, axes) as the real page but does no work of
@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 
-from reference.conditional import accepts_gzip
+from reference.middleware import accepts_gzip
 from statuscodes.urls import handler404
 from statuscodes.urls import urlpatterns as production_urlpatterns
 

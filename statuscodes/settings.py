@@ -66,9 +66,9 @@ MIDDLEWARE = [
     "reference.middleware.cross_origin_resource_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above compression and CommonMiddleware: a 304 is built from the response as sent.
-    "reference.conditional.NotModifiedMiddleware",
+    "reference.middleware.NotModifiedMiddleware",
     # Django's, honouring "gzip;q=0".
-    "reference.conditional.GZipMiddleware",
+    "reference.middleware.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from reference.conditional import cache_control_public
+from reference.decorators import cache_control_public
 from reference.models import StatusCode
 
 pytestmark = pytest.mark.django_db

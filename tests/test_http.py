@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import include, path
 
 from reference import catalogue
-from reference.conditional import cache_control_public
+from reference.decorators import cache_control_public
 from reference.models import StatusCode
 
 pytestmark = pytest.mark.django_db
