@@ -71,13 +71,13 @@ lint: $(STAMP)
 # Everything, third-party checkers included (they serve their own SQLite copy,
 # so the PostgreSQL run leaves them out).
 test-sqlite: $(STAMP) system-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # The same suite on PostgreSQL, but for what does not depend on the database:
 # the checkers and deploy tests bring their own, and of the browser tests only
 # the editors' (saves at the same moment) exercise it; the others run on SQLite.
 test-postgres: $(STAMP) system-deps
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest \
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest -n 2 --dist loadgroup \
 		-m "not checkers and not deploy and (not browser or editors)"
 
 test: lint test-sqlite test-postgres

@@ -10,6 +10,18 @@ from django.test import override_settings
 from reference import catalogue
 from reference.models import StatusCode
 
+# Tests that start servers of their own run together on one xdist worker each:
+# the deploy stack once, the checkers' gunicorn once, one Chromium and live server.
+SERIAL_GROUPS = ("deploy", "checkers", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for group in SERIAL_GROUPS:
+            if item.get_closest_marker(group):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
