@@ -5,7 +5,7 @@ import difflib
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -211,6 +211,10 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
         _key_or_404(self.model, object_id)
         if not str(version_id).isdecimal():
             raise Http404(f"No version {version_id[:20]!r}: versions are numbered.")
+        # django-simple-history shows the form to anyone who may view, and then
+        # saves whatever is posted: a restore is a change, and needs that right.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied("Restoring a version needs the right to change entries.")
         record = get_object_or_404(
             StatusCode.history.model, code=unquote(object_id), history_id=version_id
         )

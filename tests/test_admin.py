@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -493,3 +493,17 @@ def test_a_vendor_opens_for_change_and_saves(admin_client, codes):
 )
 def test_history_urls_that_name_nothing_are_404s(admin_client, codes, path):
     assert admin_client.get(path).status_code == 404
+
+
+def test_a_restore_needs_the_right_to_change(client, editor_client, django_user_model):
+    data = form_data(editor_client, 429, summary="Saved by an editor.")
+    assert editor_client.post(change_url(429), data).status_code == 302
+    first = StatusCode.history.filter(code=429).earliest("history_date")
+    restore = form_data(editor_client, 429, url=history_url(429, first))
+
+    viewer = django_user_model.objects.create_user("vera", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_statuscode"))
+    client.force_login(viewer)
+    assert client.get(history_url(429, first)).status_code == 200  # may look
+    assert client.post(history_url(429, first), restore).status_code == 403  # may not restore
+    assert stored(429)["summary"] == "Saved by an editor."
