@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import api, catalogue, compare, middleware, search
+from . import api, catalogue, compare, middleware, protocol, search, snippets, tryit
 from .decorators import cache_control_public, finish, is_editor, no_store, public, wants_partial
 from .models import CLASS_SLUGS, CLASSES
 from .pagecache import render_page
@@ -129,6 +129,10 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
                 for c in compare.including(entry.code)
             ],
             "giscus": _giscus(f"{entry.code} {entry.phrase}"),
+            # What HTTP says of the code, what /try/ answers, how to send it.
+            "facts": protocol.facts(entry.code),
+            "tried": tryit.describe(entry),
+            "snippets": snippets.snippets_for(entry),
         }
 
     return render_page(request, "reference/code.html", build_context)

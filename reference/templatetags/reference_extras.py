@@ -1,30 +1,12 @@
-"""Template tags: the code page's extra sections (snippets, try-it) and list items."""
+"""Template tags: the list items of the index and vendor pages, rendered once per data version."""
 
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from reference import catalogue, protocol, snippets, tryit
+from reference import catalogue
 
 register = template.Library()
-
-
-@register.simple_tag
-def snippets_for(entry):
-    """The per-framework snippets (or 1xx notes) for ``entry``."""
-    return snippets.snippets_for(entry)
-
-
-@register.simple_tag
-def try_it_for(entry):
-    """What ``/try/<code>/`` answers to a GET: content or none, header fields."""
-    return tryit.describe(entry)
-
-
-@register.simple_tag
-def protocol_facts(entry):
-    """What HTTP says about ``entry.code``: content or none, the header fields it needs."""
-    return protocol.facts(entry.code)
 
 
 @register.simple_tag(takes_context=True)
