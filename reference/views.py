@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -112,7 +112,7 @@ def code_detail(request: HttpRequest, code: int) -> HttpResponse:
     current = catalogue.for_request(request)
     entry = current.by_code.get(code)
     if entry is None:
-        return not_found(request, code=code)
+        raise UnknownCode(code)
     if request.path != entry.get_absolute_url():
         return redirect(entry, permanent=True)
 
@@ -240,17 +240,24 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="text/plain")
 
 
-def not_found(request: HttpRequest, exception=None, code: int | None = None) -> HttpResponse:
-    """Our 404 page: it explains 404, fittingly, and offers search."""
+class UnknownCode(Http404):
+    """A status code we have no page for: the 404 page names it and offers to search."""
+
+    def __init__(self, code: int):
+        super().__init__(f"No status code {code}.")
+        self.code = code
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """Every 404 (``handler404``): it explains 404, fittingly, and offers search."""
     try:
         current = catalogue.for_request(request)
         entry_404 = current.by_code.get(404)
     except DatabaseError:  # the not-found page must render even when the database is down
         current = entry_404 = None
+    code = getattr(exception, "code", None)
     context = {"missing_code": code, "entry_404": entry_404, "query": search.Query()}
     response = render(request, "404.html", context, status=404)
-    if code is not None:
-        return response  # from a public view, which finishes it
     if current is None:
         return no_store(response)
     return finish(request, response)
@@ -290,7 +297,7 @@ def vendor(request: HttpRequest, slug: str) -> HttpResponse:
     current = catalogue.for_request(request)
     found = vendor_index(current).get(slug)
     if found is None:
-        return not_found(request)
+        raise Http404(f"No vendor {slug!r}.")
 
     def build_context():
         about = found["vendor"].about
@@ -332,7 +339,7 @@ def comparison(request: HttpRequest, slug: str) -> HttpResponse:
     """``/compare/<slug>/``: one comparison as a table; an unknown slug is a 404."""
     found = compare.BY_SLUG.get(slug)
     if found is None:
-        return not_found(request)
+        raise Http404(f"No comparison {slug!r}.")
 
     def build_context():
         rows = found.rows(catalogue.for_request(request).by_code)
