@@ -258,3 +258,29 @@ def test_cache_entries_not_signed_by_this_site_are_misses_never_unpickled(tmp_pa
     assert serializer.loads(forged) is None
     assert serializer.loads(12) is None  # what INCR would leave
     assert not canary.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_names_the_migrations_a_database_lacks(client, codes, monkeypatch, caplog):
+    from reference import views
+
+    monkeypatch.setattr(views, "_migrated", False)
+    call_command("migrate", "reference", "0003", verbosity=0)  # as before this release
+    try:
+        with caplog.at_level(logging.ERROR, logger="reference.views"):
+            response = client.get("/readyz")
+        body = response.content.decode()
+        assert response.status_code == 503
+        assert "reference.0004_data_version" in body and "deploy/manage migrate" in body
+        assert any("Database not migrated" in record.getMessage() for record in caplog.records)
+    finally:
+        call_command("migrate", verbosity=0)
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_404_renders_while_the_database_is_down(client, codes, outage):
+    outage.start()
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "no-store"
+    assert "fittingly, a 404" in response.content.decode()
