@@ -46,3 +46,22 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "statuscodes.wsgi:application"
 # We don't use gunicornc; its socket path is shared by every gunicorn of the user.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Load the data as the worker starts, not on its first request.
+
+    A worker that has loaded the data serves readers through a database outage
+    (reference.catalogue); one that never served a request before the outage
+    would have nothing to serve. The first request is faster, too.
+    """
+    from django.db import DatabaseError, connections
+
+    from reference import catalogue
+
+    try:
+        catalogue.current()
+    except DatabaseError as error:  # not answering yet: the first request tries again
+        worker.log.warning("Data not loaded at start (the database did not answer): %s", error)
+    finally:
+        connections.close_all()  # the request threads open their own
