@@ -31,10 +31,10 @@ from django.utils.http import parse_http_date_safe
 
 from . import throttling
 from .api import json_error
+from .decorators import SAFE_METHODS
 
 logger = logging.getLogger(__name__)
 
-SAFE_METHODS = ("GET", "HEAD")
 # The request header fields that make a request conditional (RFC 9110 §13.1); without
 # one, there is nothing to evaluate.
 CONDITIONAL_HEADERS = (

@@ -37,7 +37,7 @@ def trusted_peer(request):
 def client_ip(request):
     """The address of the client, seen through our trusted proxies and no one else's."""
     client = request.META.get("REMOTE_ADDR", "")
-    if not _trusted(_address(client)):
+    if not trusted_peer(request):
         return client
     # Walk back from the hop nearest to us: each trusted proxy vouches for the
     # hop before it; the first one that is not ours is the client.

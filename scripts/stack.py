@@ -258,35 +258,12 @@ def main():
 
         main_conf = install_nginx(tmp, (nginx_port, tls_port), app_ports)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        check = subprocess.run(
-            [
-                nginx,
-                "-t",
-                "-q",
-                "-p",
-                str(tmp),
-                "-e",
-                str(tmp / "nginx-error.log"),
-                "-c",
-                str(main_conf),
-            ],
-            capture_output=True,
-            text=True,
-        )
+        command = [nginx, "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(main_conf)]
+        check = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t failed:\n{check.stdout}{check.stderr}")
         processes["nginx"] = subprocess.Popen(
-            [
-                nginx,
-                "-p",
-                str(tmp),
-                "-e",
-                str(tmp / "nginx-error.log"),
-                "-c",
-                str(main_conf),
-                "-g",
-                "daemon off;",
-            ],  # fmt: skip
+            [*command, "-g", "daemon off;"],
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )

@@ -34,6 +34,19 @@ def postgres_env(database):
     return env
 
 
+def run_postgres_tool(tool, *args):
+    """pg_dump or pg_restore against the database the settings name; CommandError if it fails."""
+    database = connection.settings_dict
+    done = subprocess.run(
+        [tool, *args, "--dbname", database["NAME"]],
+        env=postgres_env(database),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise CommandError(f"{tool} failed: {done.stderr.strip()}")
+
+
 def engine():
     vendor = connection.vendor
     if vendor not in ("sqlite", "postgresql"):
@@ -71,13 +84,9 @@ class Command(BaseCommand):
                 destination.close()
                 source.close()
             else:
-                done = subprocess.run(
-                    ["pg_dump", "--format=custom", "--no-owner", "--file", str(partial),
-                     "--dbname", database["NAME"]],
-                    env=postgres_env(database), capture_output=True, text=True,
-                )  # fmt: skip
-                if done.returncode != 0:
-                    raise CommandError(f"pg_dump failed: {done.stderr.strip()}")
+                run_postgres_tool(
+                    "pg_dump", "--format=custom", "--no-owner", "--file", str(partial)
+                )
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)

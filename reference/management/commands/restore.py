@@ -10,13 +10,12 @@ version is read from the database, and pages are cached under it.
 """
 
 import sqlite3
-import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from .backup import engine, postgres_env
+from .backup import engine, run_postgres_tool
 
 
 class Command(BaseCommand):
@@ -44,11 +43,8 @@ class Command(BaseCommand):
             live.close()
             backup.close()
         else:
-            done = subprocess.run(
-                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                 "--dbname", database["NAME"], str(source)],
-                env=postgres_env(database), capture_output=True, text=True,
+            run_postgres_tool(
+                "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                str(source),
             )  # fmt: skip
-            if done.returncode != 0:
-                raise CommandError(f"pg_restore failed: {done.stderr.strip()}")
         self.stdout.write(f"Restored {source}")
