@@ -8,7 +8,8 @@ version and the representation, Last-Modified from the last edit),
 headers on the API. Editors' pages are ``private, no-store``; during a
 database outage (the catalogue's ``outage`` flag) nothing carries a validator
 and nothing may be stored, here or in the page cache (reference.pagecache).
-The 304s themselves come from ``middleware.NotModifiedMiddleware``.
+A conditional GET naming the current data ETag is answered 304 before the
+view runs; every other 304 comes from ``middleware.NotModifiedMiddleware``.
 """
 
 import hashlib
@@ -16,8 +17,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalogue
@@ -78,8 +80,32 @@ def in_outage(request):
 def _data_validators(request, response):
     current = catalogue.for_request(request)
     variant = "hx" if wants_partial(request) else "full"
-    # Weak: the gzip and identity encodings share it.
-    return f'W/"{current.etag}-{variant}"', current.last_modified_http
+    # The URL is part of it, so a tag is only ever valid for the URL that sent it
+    # (see _early_not_modified). Weak: the gzip and identity encodings share it.
+    url = hashlib.blake2s(request.get_full_path().encode(), digest_size=6).hexdigest()
+    return f'W/"{current.etag}-{variant}-{url}"', current.last_modified_http
+
+
+def _early_not_modified(request):
+    """A 304 without running the view, when If-None-Match names the current data ETag.
+
+    That ETag names the data version and the URL, and only 2xx responses carry
+    one, so a client holding it got a 2xx for this URL from this very data: the
+    view would answer the same. Only an exact tag counts: ``*`` and
+    If-Modified-Since alone also match URLs that answer 400 or 404, so those go
+    through the view (and NotModifiedMiddleware).
+    """
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    if not header or is_editor(request) or in_outage(request):
+        return None
+    etag, last_modified = _data_validators(request, None)
+    if etag.removeprefix("W/") not in {tag.removeprefix("W/") for tag in parse_etags(header)}:
+        return None
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = last_modified
+    return response
 
 
 def _content_validators(request, response):
@@ -140,9 +166,12 @@ def public(view=None, *, validators="data", api=False, vary=PAGE_VARY, cache=Tru
         elif request.method not in SAFE_METHODS:
             response = _not_allowed(request, api)
         else:
-            response = finish(
-                request, view(request, *args, **kwargs), make_validators, vary=vary, cache=cache
-            )
+            response = None
+            if make_validators is _data_validators:
+                response = _early_not_modified(request)
+            if response is None:
+                response = view(request, *args, **kwargs)
+            response = finish(request, response, make_validators, vary=vary, cache=cache)
         if api:
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = "ETag, Last-Modified"

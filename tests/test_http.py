@@ -44,6 +44,17 @@ def test_conditional_get_is_answered_304_without_a_body(client, codes, path):
     assert since.status_code == 304
 
 
+@pytest.mark.parametrize("path", ["/404/", "/?q=timeout", "/vendors/nginx/"])
+def test_a_revalidation_is_answered_before_the_page_is_rendered(client, codes, path):
+    first = client.get(path, headers={"Accept-Encoding": "gzip"})
+    cache.clear()  # the page cache: a render would fill it again
+    again = client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert not [key for key in cache._cache if "page:" in key]
+    for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+        assert again[header] == first[header], header
+
+
 def test_an_editors_save_changes_the_validators_at_once(client, codes):
     first = client.get("/404/")
     entry = StatusCode.objects.get(code=404)
