@@ -34,7 +34,21 @@ class ClassFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusCodeForm(forms.ModelForm):
+class EditorForm(forms.ModelForm):
+    """Limits are form errors that keep the text, never a browser's silent cut.
+
+    A ``maxlength`` attribute makes browsers drop the end of a paste without a
+    word; without it, too long a text comes back with the error (the field's
+    help text names the limit) and every character the editor sent.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+
+
+class StatusCodeForm(EditorForm):
     # The version the editor started from; a save from an older one is refused
     # instead of silently overwriting a colleague's words.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -254,7 +268,9 @@ class MeaningInline(admin.StackedInline):
     """Other meanings of the code, curated on the code's own page."""
 
     model = Meaning
+    form = EditorForm
     extra = 0
+    max_num = 10  # a code with more meanings than that needs a page of its own
     fields = ["used_by", "vendor", "phrase", "description", "when", "source_url", "order"]
     autocomplete_fields = ["vendor"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -265,6 +281,7 @@ StatusCodeAdmin.inlines = [*StatusCodeAdmin.inlines, MeaningInline]
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
+    form = EditorForm
     list_display = ["name", "slug", "url"]
     search_fields = ["name", "slug", "about"]
     prepopulated_fields = {"slug": ["name"]}

@@ -2,9 +2,12 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, router, transaction
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from . import validators
 
 CLASSES = {
     1: "Informational",
@@ -47,13 +50,27 @@ class TextFormField(forms.CharField):
         return normalise_newlines(super().to_python(value))
 
 
+def _with_limit(field, kwargs):
+    """The form field's help text, followed by the limit: the editor sees it before saving."""
+    limit = f"At most {field.max_length:,} characters."
+    help_text = f"{field.help_text} {limit}" if field.help_text else limit
+    return {**kwargs, "help_text": help_text}
+
+
 class Text(models.TextField):
-    """Multi-line text stored with \\n line breaks, whoever writes it.
+    """Multi-line text stored with \\n line breaks, whoever writes it, up to a limit.
 
     Normalised on every path into the database: forms and full_clean (to_python),
     save() (pre_save) and fixtures loaded raw (get_prep_value). Migrations see a
-    plain TextField: the column is the same.
+    plain TextField: the column is the same. The limit (``max_length``, counted
+    after line breaks are normalised) is checked by forms and ``full_clean``:
+    what is searched and rendered stays the size of its purpose.
     """
+
+    def __init__(self, *args, max_length, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        # A TextField's max_length is only a widget attribute in Django: check it.
+        self.validators.append(MaxLengthValidator(max_length))
 
     def to_python(self, value):
         return normalise_newlines(super().to_python(value))
@@ -67,7 +84,7 @@ class Text(models.TextField):
         return normalise_newlines(super().get_prep_value(value))
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": TextFormField, **kwargs})
+        return super().formfield(**{**_with_limit(self, kwargs), "form_class": TextFormField})
 
     def deconstruct(self):
         name, _, args, kwargs = super().deconstruct()
@@ -79,9 +96,16 @@ class Line(models.CharField):
 
     default_validators = [validate_single_line]
 
+    def formfield(self, **kwargs):
+        return super().formfield(**_with_limit(self, kwargs))
+
     def deconstruct(self):
         name, _, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
+
+
+def _limit(name):
+    return StatusCode._meta.get_field(name).max_length
 
 
 class StaleEdit(Exception):
@@ -104,9 +128,10 @@ class Vendor(models.Model):
 
     slug = models.SlugField(primary_key=True, max_length=50)
     name = Line(max_length=100)
-    url = models.URLField("documentation", blank=True)
+    url = models.URLField("documentation", blank=True, validators=[validators.validate_http_url])
     about = Text(
         blank=True,
+        max_length=3000,
         help_text="Facts that hold for all of this vendor's codes, stated once "
         "(e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.",
     )
@@ -151,15 +176,20 @@ class StatusCode(models.Model):
     )
     phrase = Line("reason phrase", max_length=100, help_text="Exactly as in the IANA registry.")
     former_names = Text(
-        blank=True, help_text="Former or alternative names, one per line. Searchable."
+        blank=True,
+        max_length=500,
+        help_text="Former or alternative names, one per line. Searchable.",
     )
     summary = Line(max_length=200, help_text="The answer in one line.")
-    description = Text(help_text="Plain text; blank lines separate paragraphs.")
-    use_cases = Text(help_text="One use case per line.")
-    example_request = Text(help_text="Raw HTTP request.")
-    example_response = Text(help_text="Raw HTTP response.")
+    description = Text(max_length=4000, help_text="Plain text; blank lines separate paragraphs.")
+    use_cases = Text(max_length=1500, help_text="One use case per line.")
+    example_request = Text(max_length=2000, help_text="Raw HTTP request.")
+    example_response = Text(max_length=4000, help_text="Raw HTTP response.")
     headers = Text(
-        blank=True, help_text='Headers that matter, one per line: "Name: why it matters".'
+        blank=True,
+        max_length=1500,
+        validators=[validators.validate_header_lines],
+        help_text='Headers that matter, one per line: "Name: why it matters".',
     )
     related = models.ManyToManyField("self", symmetrical=False, blank=True)
     cacheable = models.BooleanField(
@@ -168,13 +198,17 @@ class StatusCode(models.Model):
         help_text="Cacheable by default without explicit freshness (RFC 9110 §15.1).",
     )
     spec_title = Line("specification", max_length=120)
-    spec_url = models.URLField("specification link", blank=True)
+    spec_url = models.URLField(
+        "specification link", blank=True, validators=[validators.validate_http_url]
+    )
     official = models.BooleanField(default=True, help_text="Registered with IANA.")
     origin = Line(
         max_length=100, blank=True, help_text="Who uses an unofficial code (nginx, Cloudflare…)."
     )
     keywords = Text(
-        blank=True, help_text="Comma-separated search synonyms (e.g. rate limit, throttle)."
+        blank=True,
+        max_length=1000,
+        help_text="Comma-separated search synonyms (e.g. rate limit, throttle).",
     )
     common_name = Line(
         max_length=100,
@@ -185,6 +219,7 @@ class StatusCode(models.Model):
     not_sent_reason = Text(
         "why not to send it",
         blank=True,
+        max_length=1000,
         help_text="Why a server should not send this code (unused, obsolete, only logged). "
         "When set, pages drop the “send it from your code” snippets and say this instead.",
     )
@@ -198,12 +233,15 @@ class StatusCode(models.Model):
     )
     sources = Text(
         blank=True,
+        max_length=2000,
+        validators=[validators.validate_source_lines],
         help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).',
     )
     reviewed = models.DateField(
         "last reviewed",
         null=True,
         blank=True,
+        validators=[validators.validate_not_in_the_future],
         help_text="When an editor last checked this entry against its sources.",
     )
     # Curated properties the comparison tables ("which one should I use?") are built from.
@@ -225,6 +263,7 @@ class StatusCode(models.Model):
     browser_behaviour = Text(
         "what clients do",
         blank=True,
+        max_length=1500,
         help_text="What browsers and common HTTP clients do when they receive it.",
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -277,6 +316,45 @@ class StatusCode(models.Model):
 
     def get_absolute_url(self):
         return reverse("reference:code", args=[self.code])
+
+    def clean(self):
+        """The examples are real HTTP/1.1 (reference.validators); the response shows the code."""
+        errors = {}
+        request = None
+        if self.example_request and len(self.example_request) <= _limit("example_request"):
+            try:
+                request = validators.parse_request(self.example_request)
+            except ValidationError as error:
+                errors["example_request"] = error
+        response = self.example_response or ""
+        if request is not None and len(response) <= _limit("example_response"):
+            if not response.startswith("HTTP/"):
+                # A code that never reaches the wire shows what you meet instead (curl's
+                # output, a log line); every other code shows the exchange.
+                if not self.not_sent_reason:
+                    errors["example_response"] = ValidationError(
+                        "Start with the status line (“HTTP/1.1 %(code)s …”). Only a code a "
+                        "server should not send (see “why not to send it”) may show a "
+                        "transcript instead.",
+                        params={"code": self.code},
+                    )
+            else:
+                try:
+                    responses = validators.parse_response(response, request)
+                except ValidationError as error:
+                    errors["example_response"] = error
+                else:
+                    statuses = [r.status_code for r in responses]
+                    body = validators.wire(response).split(b"\r\n\r\n", len(responses))[-1]
+                    # Or in the body, where the vendor puts it (a WebDAV multistatus).
+                    shown = self.code in statuses or str(self.code).encode() in body
+                    if not shown and not self.not_sent_reason:
+                        errors["example_response"] = ValidationError(
+                            "The example never shows %(code)s: put it on a status line.",
+                            params={"code": self.code},
+                        )
+        if errors:
+            raise ValidationError(errors)
 
     def _keep_the_stored_text(self, stored):
         """Record the stored text first if history lacks it, so any edit can be undone.
@@ -352,7 +430,9 @@ class StatusCode(models.Model):
         pairs = []
         for line in lines(self.sources):
             title, _, url = line.rpartition("|")
-            pairs.append((title.strip() or url.strip(), url.strip()))
+            title, url = title.strip(), url.strip()
+            # Only http(s) is a link: text saved before the admin checked it is not.
+            pairs.append((title or url, url if validators.HTTP_URL.match(url) else ""))
         return pairs
 
 
@@ -367,9 +447,11 @@ class Meaning(models.Model):
         max_length=100, help_text="Who uses the code this way (Esri ArcGIS, Spring, Laravel…)."
     )
     phrase = Line(max_length=100)
-    description = Text("what it means")
-    when = Text("when you meet it", blank=True)
-    source_url = models.URLField("source", max_length=300)
+    description = Text("what it means", max_length=1500)
+    when = Text("when you meet it", blank=True, max_length=500)
+    source_url = models.URLField(
+        "source", max_length=300, validators=[validators.validate_http_url]
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -107,24 +107,31 @@ def _stem(word):
     return stem
 
 
+_APOSTROPHES = str.maketrans("", "", "'’`")
+
+
 def _fold(text):
     """Lowercase, accents and apostrophes gone: "I'm" is "im", "Café" is "cafe"."""
+    if text.isascii():  # nearly all text: no accents to take off, and 20 times faster
+        return text.lower().translate(_APOSTROPHES)
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(char for char in text if not unicodedata.combining(char))
-    return re.sub(r"['’`]", "", text)
+    return text.translate(_APOSTROPHES)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-_COMPOUND = re.compile(r"[a-z0-9]+(?:[-_/.+][a-z0-9]+)+")
+# Starts only where a word starts: tried inside words, it backtracks on every letter.
+_COMPOUND = re.compile(r"(?<![a-z0-9])[a-z0-9]+(?:[-_/.+][a-z0-9]+)+")
+_JOINERS = re.compile(r"[-_/.+]")
 
 
 def _words(text):
     return _WORD.findall(_fold(text))
 
 
-def _compounds(text):
+def _compounds(folded):
     # "Time-out" is also "timeout", client_max_body_size also "clientmaxbodysize".
-    return [re.sub(r"[^a-z0-9]", "", found) for found in _COMPOUND.findall(_fold(text))]
+    return [_JOINERS.sub("", found) for found in _COMPOUND.findall(folded)]
 
 
 class QueryTooLong(ValueError):
@@ -212,23 +219,26 @@ class Index:
         surface = {}  # word as written → stem
         plain = set()  # words as written, not joined from several ("notfound")
 
-        def add(i, weight, word):
-            stem = surface[word] = _stem(word)
-            if postings[stem].get(i, 0) < weight:
-                postings[stem][i] = weight
-            return stem
-
         for i, entry in enumerate(self.entries):
+            best = {}  # word → the weight of the best field it is in, for this entry
+
+            def add(weight, words, best=best):
+                for word in words:
+                    if best.get(word, 0) < weight:
+                        best[word] = weight
+
             for weight, text, whole in _fields(entry):
                 if not text:
                     continue
-                words = _words(text)
+                folded = _fold(text)
+                words = _WORD.findall(folded)
                 plain.update(words)
-                stems = [add(i, weight, word) for word in words]
-                for word in _compounds(text):
-                    add(i, weight, word)
+                # Each word once per entry: a long description costs its vocabulary,
+                # not its length.
+                add(weight, {*words, *_compounds(folded)})
                 if not whole:
                     continue
+                stems = [_stem(word) for word in words]
                 if whole is VENDOR and not entry.official:
                     for stem in stems:
                         vendor[stem].add(i)
@@ -236,12 +246,18 @@ class Index:
                 alternatives = [meaningful or stems]
                 if len(words) > 1:
                     # "notfound", "toomanyrequests": a name typed without spaces.
-                    alternatives.append([add(i, weight, "".join(words))])
+                    joined = "".join(words)
+                    add(weight, [joined])
+                    alternatives.append([_stem(joined)])
                 for element in alternatives:
                     number = len(self.elements)
                     self.elements.append((i, weight, frozenset(element)))
                     for stem in set(element):
                         by_stem[stem].append(number)
+            for word, weight in best.items():
+                stem = surface[word] = _stem(word)
+                if postings[stem].get(i, 0) < weight:
+                    postings[stem][i] = weight
 
         total = len(self.entries)
         self.idf = {

@@ -12,6 +12,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse
@@ -261,6 +262,17 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if current is None:
         return no_store(response)
     return finish(request, response)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """Every 400 Django raises itself (``handler400``): say what happened, in the site's words.
+
+    Mostly a form too large to read (more than DATA_UPLOAD_MAX_MEMORY_SIZE):
+    nothing was saved, and only the editor's browser still has the text.
+    """
+    too_big = isinstance(exception, RequestDataTooBig | TooManyFieldsSent)
+    context = {"too_big": too_big, "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20}
+    return no_store(render(request, "400.html", context, status=400))
 
 
 # -- Vendors: who sends the unofficial codes and gives codes other meanings ------------------

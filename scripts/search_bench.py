@@ -12,13 +12,15 @@ printed beside them. The 10x data set is synthetic: each code copied nine
 times with a third of its words replaced by pseudo-words, so the vocabulary
 grows about tenfold too.
 
-Also printed: the time to build the index (once per data version), and the
+Then the same on the largest data set editors can make (every code, every
+field at its limit). Also printed: the time to build the index (once per data version), and the
 whole uncached page (``/?q=…`` through Django's test client, page cache
 cleared) for a few queries. Not a pytest test: it measures, it does not assert.
 """
 
 import argparse
 import copy
+import itertools
 import os
 import platform
 import random
@@ -69,6 +71,58 @@ def synthetic(codes, times, seed=451):
                 changed = [rng.choice(pool) if rng.random() < 0.33 else word for word in words]
                 setattr(clone, name, " ".join(changed))
             result.append(clone)
+    return result
+
+
+def largest(codes, seed=599):
+    """The largest data set the admin accepts: every code, every field at its limit.
+
+    Every number a code may have (0 and 100–599), each entry's indexed text fields
+    filled to their limits (reference.models) and the most meanings a code may
+    have (MeaningInline.max_num), each at its limits too. The words: two thirds
+    from today's vocabulary, a third new pseudo-words, as editors' text would be.
+    """
+    from reference.admin import MeaningInline
+    from reference.models import Meaning, StatusCode
+
+    rng = random.Random(seed)
+    vocabulary = sorted({w for e in codes for name in TEXT_FIELDS for w in _text(e, name)})
+
+    def text(limit, sep=" "):
+        words, size = [], 0
+        while size < limit - 12:
+            word = rng.choice(vocabulary) if rng.random() < 0.67 else _pseudo_word(rng)
+            words.append(word)
+            size += len(word) + len(sep)
+        return sep.join(words)[:limit]
+
+    def limit(model, name):
+        return model._meta.get_field(name).max_length
+
+    numbers = [0, *range(100, 600)]
+    result = []
+    for number, entry in zip(numbers, itertools.cycle(codes)):
+        clone = copy.copy(entry)
+        clone.code = number
+        for name in (*TEXT_FIELDS, "browser_behaviour", "not_sent_reason", "common_name", "origin"):
+            setattr(clone, name, text(limit(StatusCode, name)))
+        clone.keywords = text(limit(StatusCode, "keywords"), sep=", ")
+        clone.headers = "\n".join(
+            f"X-{_pseudo_word(rng).title()}: {text(70)}"
+            for _ in range(limit(StatusCode, "headers") // 90)
+        )
+        meanings = [
+            Meaning(
+                code=clone,
+                used_by=text(limit(Meaning, "used_by")),
+                phrase=text(limit(Meaning, "phrase")),
+                description=text(limit(Meaning, "description")),
+                when=text(limit(Meaning, "when")),
+            )
+            for _ in range(MeaningInline.max_num)
+        ]
+        clone._prefetched_objects_cache = {"meanings": meanings}
+        result.append(clone)
     return result
 
 
@@ -181,6 +235,7 @@ def main():
     codes = catalogue.current().codes
     today, build_today = run("Today's data", codes, args.runs)
     tenfold, build_tenfold = run("Synthetic data, 10x", synthetic(codes, 10), args.runs)
+    run("The largest data set the admin accepts", largest(codes), args.runs)
     print("\nGrowth, 10x data over today's (linear would be 10.0):")
     print(f"  {'index build':50} {build_tenfold / build_today:8.1f}x")
     for kind, median in today.items():

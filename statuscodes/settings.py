@@ -40,6 +40,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Django's 2.5 MB default answered a 3 MB paste with a bare 400 and lost the text.
+# Every field has a limit far below this (reference.models), so a paste this large
+# comes back as a form error with the text; larger still, templates/400.html says why.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("reference.urls")),
 ]
 
+handler400 = "reference.views.bad_request"
 handler404 = "reference.views.not_found"

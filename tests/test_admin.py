@@ -507,3 +507,98 @@ def test_a_restore_needs_the_right_to_change(client, editor_client, django_user_
     assert client.get(history_url(429, first)).status_code == 200  # may look
     assert client.post(history_url(429, first), restore).status_code == 403  # may not restore
     assert stored(429)["summary"] == "Saved by an editor."
+
+
+# -- What editors type is checked like the fixtures (reference.validators) --------------------
+
+TOO_LONG = "A sentence that goes on. " * 200  # 5,000 characters, over every text limit but 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("description", "x" * 4001, "at most 4000 characters"),
+        ("summary", "y" * 201, "at most 200 characters"),
+        ("keywords", TOO_LONG, "at most 1000 characters"),
+        ("headers", "Retry-After when to come back", "no colon"),
+        ("headers", "Retry After: when to come back", "is not a header name"),
+        ("sources", "Evil | javascript:alert(1)", "http:// or https://"),
+        ("sources", "Data | data:text/html,<script>alert(1)</script>", "http:// or https://"),
+        ("sources", "https://example.com/no-title", "Title | https://"),
+        ("reviewed", "2999-01-01", "in the future"),
+        ("example_request", "GET /items HTTP/1.1\nHost example.com", "Line 2"),
+        ("example_request", "POST /a HTTP/1.1\nHost: x\nContent-Length: 5\n\nhello!", "match"),
+        ("example_response", "HTTP/1.1 429 Too Many Requests\nRetry-After 60", "Line 2"),
+        ("example_response", "HTTP/1.1 429 Too Many\nContent-Length: 2\n\nhello", "after the"),
+        ("example_response", "HTTP/1.1 200 OK\nContent-Length: 0", "never shows 429"),
+        ("example_response", "Something went wrong", "status line"),
+    ],
+)
+def test_bad_input_is_a_form_error_naming_the_problem_and_keeping_the_text(
+    editor_client, field, value, message
+):
+    before = stored(429)
+    data = form_data(editor_client, 429, **{field: value.replace("\n", "\r\n")})
+    response = editor_client.post(change_url(429), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert field in form.errors, form.errors
+    assert message.lower() in " ".join(form.errors[field]).lower()
+    assert form[field].value().replace("\r\n", "\n") == value  # the text comes back whole
+    assert stored(429) == before
+
+
+def test_a_limit_is_shown_and_never_cuts_a_paste(editor_client):
+    page = editor_client.get(change_url(429)).content.decode()
+    assert "At most 4,000 characters." in page
+    assert "maxlength" not in page.split('id="content-main"')[1]  # browsers cut pastes silently
+
+
+def test_a_3_mb_paste_is_a_form_error_with_the_text_kept(editor_client):
+    huge = "Pasted by mistake. " * (3 * 2**20 // 19)
+    response = editor_client.post(change_url(429), form_data(editor_client, 429, description=huge))
+    assert response.status_code == 200
+    assert response.context["adminform"].form["description"].value() == huge
+    assert stored(429)["description"] != huge
+
+
+def test_a_request_too_large_to_read_says_nothing_was_saved(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    data = form_data(editor_client, 429, description="z" * 2000)
+    response = editor_client.post(change_url(429), data)
+    assert response.status_code == 400
+    assert "Nothing was saved" in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("source_url", "javascript:alert(1)"),
+        ("source_url", "ftp://example.com/x"),
+        ("description", "m" * 1501),
+    ],
+)
+def test_a_bad_meaning_is_a_form_error(editor_client, field, value):
+    data = form_data(editor_client, 420)
+    prefix = next(key for key in data if key.endswith("-0-phrase")).removesuffix("phrase")
+    data[prefix + field] = value
+    response = editor_client.post(change_url(420), data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert field in formset.forms[0].errors
+
+
+def test_a_vendor_link_must_be_http(admin_client, codes):
+    url = reverse("admin:reference_vendor_change", args=["cloudflare"])
+    data = {"name": "Cloudflare", "url": "javascript:alert(1)", "about": "x"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "url" in response.context["adminform"].form.errors
+
+
+def test_sources_saved_before_the_check_are_never_live_links(client, codes):
+    StatusCode.objects.filter(code=429).update(sources="Evil | javascript:alert(1)")
+    page = client.get("/429/").content.decode()
+    assert "javascript:" not in page
+    assert client.get("/api/codes/429/").json()["sources"] == [{"title": "Evil", "url": ""}]

@@ -1,13 +1,6 @@
 """The data set, tested as data: the whole registry, right phrases, no filler, sources,
-and examples that are real HTTP/1.1.
-
-How the examples count as HTTP: each example is the message as it crosses the wire
-with every line ending CRLF (the fixture stores LF, an admin textarea posts CRLF; both
-mean the same bytes), in UTF-8. So a body's Content-Length is its length in bytes with
-CRLF line endings. An example that shows no body shows the head only (a 100 MB upload);
-a body that is shown is the whole body and is framed by Content-Length (or chunked).
-A response example may hold interim 1xx responses before the final one. h11, a real
-HTTP/1.1 parser, reads every example.
+and examples that are real HTTP/1.1 (read by h11 through reference.validators, the
+checks the admin's forms make too).
 """
 
 import json
@@ -15,9 +8,11 @@ import re
 from http import HTTPStatus
 from pathlib import Path
 
-import h11
 import pytest
+from django.core.exceptions import ValidationError
 from rapidfuzz import fuzz
+
+from reference.validators import parse_request, parse_response, validate_source_lines, wire
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "status_codes.json"
 RAW = json.loads(FIXTURE.read_text("utf-8"))
@@ -207,6 +202,7 @@ def test_entry_is_complete_and_has_no_placeholder(code):
 @pytest.mark.parametrize("code", sorted(ENTRIES))
 def test_entry_lists_its_sources_and_when_it_was_reviewed(code):
     fields = ENTRIES[code]
+    validate_source_lines(fields["sources"])  # what the admin checks
     sources = [line.rpartition("|") for line in fields["sources"].splitlines() if line.strip()]
     assert sources, "every entry names its sources"
     for title, bar, url in sources:
@@ -343,96 +339,6 @@ def test_status_zero_explains_each_cause():
 # --- the examples, read by a real HTTP/1.1 parser ------------------------------------------
 
 
-def wire(text):
-    """The bytes on the wire: every line ending CRLF, UTF-8."""
-    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-
-
-def _events(conn):
-    """Events until the parser wants more data, the message ends, or the protocol switches."""
-    events = []
-    while True:
-        event = conn.next_event()
-        if event in (h11.NEED_DATA, h11.PAUSED):
-            return events, event
-        events.append(event)
-        if isinstance(event, h11.EndOfMessage):
-            return events, None
-
-
-def parse_request(text):
-    """The example request as h11 reads it, and its body as shown."""
-    head, sep, body = text.replace("\r\n", "\n").partition("\n\n")
-    conn = h11.Connection(h11.SERVER)
-    conn.receive_data(wire(head) + b"\r\n\r\n" + wire(body))
-    try:
-        events, waiting = _events(conn)
-    except h11.RemoteProtocolError as exc:
-        raise AssertionError(f"not a valid HTTP/1.1 request: {exc}") from exc
-    request = events[0]
-    if body:
-        names = {name for name, _ in request.headers}
-        assert names & {b"content-length", b"transfer-encoding"}, (
-            "a body without Content-Length: on the wire that request has an empty body"
-        )
-        assert waiting is None, "Content-Length is larger than the body"
-        received = b"".join(e.data for e in events if isinstance(e, h11.Data))
-        assert received == wire(body) and not conn.trailing_data[0], (
-            "Content-Length does not match the body (counted with CRLF line endings)"
-        )
-    return request
-
-
-def _final_head_is_last(text):
-    parts = text.split("\n\n")
-    for index, part in enumerate(parts):
-        status = re.match(r"HTTP/\S+ (\d{3})", part)
-        if status and (status.group(1) == "101" or not status.group(1).startswith("1")):
-            return index == len(parts) - 1
-    return True
-
-
-def parse_response(text, request):
-    """The interim and final responses of a response example, as h11 reads them."""
-    text = text.replace("\r\n", "\n")
-    conn = h11.Connection(h11.CLIENT)
-    framing = {b"content-length", b"transfer-encoding"}
-    headers = [(n, v) for n, v in request.headers if n not in framing]
-    conn.send(h11.Request(method=request.method, target=request.target, headers=headers))
-    conn.send(h11.EndOfMessage())
-    data = wire(text)
-    if _final_head_is_last(text):
-        data += b"\r\n\r\n"  # the example shows the final response's head only
-    conn.receive_data(data)
-    responses, ended = [], False
-    try:
-        while not ended and conn.their_state is not h11.SWITCHED_PROTOCOL:
-            batch, waiting = _events(conn)
-            responses += [
-                e for e in batch if isinstance(e, h11.InformationalResponse | h11.Response)
-            ]
-            ended = bool(batch) and isinstance(batch[-1], h11.EndOfMessage)
-            if waiting is not None:
-                break
-    except h11.RemoteProtocolError as exc:
-        raise AssertionError(f"not a valid HTTP/1.1 response: {exc}") from exc
-    assert responses, "no status line"
-    final = responses[-1]
-    if conn.their_state is h11.SWITCHED_PROTOCOL:
-        return responses
-    assert isinstance(final, h11.Response), "only interim 1xx responses, no final one"
-    shown = data.split(b"\r\n\r\n", len(responses))[-1]
-    if shown:
-        names = {name for name, _ in final.headers}
-        assert names & framing, "a body without Content-Length"
-        assert ended, "Content-Length is larger than the body"
-        assert not conn.trailing_data[0], (
-            "bytes after the message: Content-Length smaller than the body (counted with "
-            "CRLF line endings), or a body where none is allowed"
-        )
-    return responses
-
-
 @pytest.mark.parametrize("code", sorted(ENTRIES))
 def test_example_request_is_valid_http_1_1(code):
     request = parse_request(ENTRIES[code]["example_request"])
@@ -460,20 +366,20 @@ def test_example_response_is_valid_http_1_1_and_shows_the_code(code):
 
 
 def test_a_body_without_content_length_is_refused():
-    with pytest.raises(AssertionError, match="without Content-Length"):
+    with pytest.raises(ValidationError, match="without Content-Length"):
         parse_request('POST /items HTTP/1.1\nHost: example.com\n\n{"name": "x"}')
 
 
 def test_content_length_counts_crlf_line_endings():
     request = "POST /notes HTTP/1.1\nHost: example.com\nContent-Length: {}\n\nline one\nline two"
     assert parse_request(request.format(18))  # 8 + CRLF + 8
-    with pytest.raises(AssertionError, match="does not match"):
+    with pytest.raises(ValidationError, match="does not match"):
         parse_request(request.format(17))
 
 
 def test_a_response_body_longer_than_its_content_length_is_refused():
     request = parse_request("GET / HTTP/1.1\nHost: example.com")
-    with pytest.raises(AssertionError, match="bytes after the message"):
+    with pytest.raises(ValidationError, match="bytes after the message"):
         parse_response("HTTP/1.1 200 OK\nContent-Length: 2\n\nhello", request)
 
 
