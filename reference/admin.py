@@ -6,14 +6,15 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import StaleEdit, StatusCode
+from .models import Meaning, StaleEdit, StatusCode, Vendor
 
 # Bookkeeping, not text: a diff between versions leaves them out.
 NOT_COMPARED = {"created", "updated", "version"}
@@ -122,6 +123,14 @@ def version_diff(record, current):
                     ),
                 }
             )
+
+    def listed(meanings):
+        return "\n".join(f"{m.phrase} ({m.used_by}): {m.description}" for m in meanings)
+
+    then = sorted(meanings_as_of(current.pk, record.history_date).values(), key=_meaning_order)
+    now = sorted(current.meanings.all(), key=_meaning_order)
+    if listed(then) != listed(now):
+        changes.append({"label": "Other meanings", "lines": line_diff(listed(then), listed(now))})
     before = sorted(row.to_statuscode_id for row in record.related.all())
     after = sorted(current.related.values_list("code", flat=True))
     if before != after:
@@ -134,6 +143,35 @@ def version_diff(record, current):
     return changes
 
 
+def meanings_as_of(code, when):
+    """{pk: Meaning} of a code as they were at ``when`` (rows never changed since loading count)."""
+    history = Meaning.history.filter(code_id=code)
+    tracked = set(history.values_list("id", flat=True))
+    then = {meaning.pk: meaning for meaning in Meaning.history.as_of(when).filter(code_id=code)}
+    for meaning in Meaning.objects.filter(code_id=code).exclude(pk__in=tracked):
+        then[meaning.pk] = meaning
+    return then
+
+
+def _meaning_order(meaning):
+    return (meaning.order, meaning.pk)
+
+
+def restore_meanings(entry, when):
+    """Put a code's meanings back as they were at ``when``: removed, re-added or re-worded."""
+    then = meanings_as_of(entry.pk, when)
+    for meaning in Meaning.objects.filter(code=entry).exclude(pk__in=then):
+        meaning.delete()
+    now = {meaning.pk: meaning for meaning in Meaning.objects.filter(code=entry)}
+    fields = [field.attname for field in Meaning._meta.concrete_fields]
+    for pk, meaning in then.items():
+        current = now.get(pk)
+        if current is None or any(getattr(current, f) != getattr(meaning, f) for f in fields):
+            meaning.code = entry
+            meaning._history_user = entry._history_user
+            meaning.save()
+
+
 def _key_or_404(model, object_id):
     """A URL naming a key that cannot exist (``…/statuscode/abc/history/``) is a 404."""
     try:
@@ -142,8 +180,57 @@ def _key_or_404(model, object_id):
         raise Http404(f"No {model._meta.verbose_name} {object_id[:20]!r}.") from None
 
 
+class VersionedAdmin(SimpleHistoryAdmin):
+    """History and revert, as editors expect them (django-simple-history underneath).
+
+    A URL naming nothing is a 404; reverting needs the right to change (the
+    library shows the form to viewers, then saves whatever they post) and is
+    recorded as "Reverted to version N" with who did it; the history list names
+    the fields each save changed and never links to user pages editors may not open.
+    """
+
+    object_history_list_template = "admin/reference/object_history_list.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        _key_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        key = _key_or_404(self.model, object_id)
+        if not str(version_id).isdecimal():
+            raise Http404(f"No version {version_id[:20]!r}: versions are numbered.")
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied("Reverting needs the right to change entries.")
+        record = get_object_or_404(
+            self.model.history.model, **{self.model._meta.pk.attname: key, "history_id": version_id}
+        )
+        request.reverting_to = record
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        record = getattr(request, "reverting_to", None)
+        if record is not None:
+            obj._change_reason = f"Reverted to the version of {_when(record)}"
+        super().save_model(request, obj, form, change)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(current, excluded_fields=NOT_COMPARED)
+                fields = [self.model._meta.get_field(change.field) for change in delta.changes]
+                names = [capfirst(field.verbose_name) for field in fields]
+                previous.changed_fields = ", ".join(names) or "Nothing (saved unchanged)"
+            previous = current
+
+
+def _when(record):
+    return date_format(timezone.localtime(record.history_date), "Y-m-d H:i")
+
+
 @admin.register(StatusCode)
-class StatusCodeAdmin(SimpleHistoryAdmin):
+class StatusCodeAdmin(VersionedAdmin):
     form = StatusCodeForm
     object_history_form_template = "admin/reference/statuscode/object_history_form.html"
     list_display = ["code", "phrase", "class_label", "official", "origin", "updated"]
@@ -203,40 +290,37 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
             return queryset.filter(code=int(term)), False
         return super().get_search_results(request, queryset, search_term)
 
-    def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        obj.save(expected_version=form.cleaned_data.get("expected_version") if change else None)
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._refusing_stale_saves(
             super().changeform_view, request, object_id, form_url, extra_context
         )
 
-    def history_view(self, request, object_id, extra_context=None):
-        _key_or_404(self.model, object_id)
-        return super().history_view(request, object_id, extra_context)
-
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """A past version beside the current text, with a Restore (revert) button.
+        """A past version beside the current text, with a Revert button.
 
-        A restore is an ordinary save of the old text, over the current version:
-        versioned, and refused like any save if someone saved in between.
+        A revert is an ordinary save of the old text over the current version,
+        with the meanings the code had then: versioned, and refused like any
+        save if someone saved in between.
         """
-        _key_or_404(self.model, object_id)
-        if not str(version_id).isdecimal():
-            raise Http404(f"No version {version_id[:20]!r}: versions are numbered.")
-        # django-simple-history shows the form to anyone who may view, and then
-        # saves whatever is posted: a restore is a change, and needs that right.
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied("Restoring a version needs the right to change entries.")
-        record = get_object_or_404(
-            StatusCode.history.model, code=unquote(object_id), history_id=version_id
-        )
-        current = get_object_or_404(StatusCode, pk=record.code)
-        context = {"diff": version_diff(record, current), **(extra_context or {})}
+        key = _key_or_404(self.model, object_id)
+        context = dict(extra_context or {})
+        if str(version_id).isdecimal():
+            record = StatusCode.history.filter(code=key, history_id=version_id).first()
+            current = StatusCode.objects.filter(pk=key).first()
+            if record is not None and current is not None:
+                context["diff"] = version_diff(record, current)
         return self._refusing_stale_saves(
             super().history_form_view, request, object_id, version_id, context
         )
+
+    def save_model(self, request, obj, form, change):
+        record = getattr(request, "reverting_to", None)
+        obj._history_user = request.user
+        if record is not None:
+            obj._change_reason = f"Reverted to the version of {_when(record)}"
+        obj.save(expected_version=form.cleaned_data.get("expected_version") if change else None)
+        if record is not None:
+            restore_meanings(obj, record.history_date)
 
     def _refusing_stale_saves(self, view, request, *args):
         using = router.db_for_write(self.model)
@@ -259,10 +343,6 @@ class StatusCodeAdmin(SimpleHistoryAdmin):
 
 # -- Vendors and other meanings ----------------------------------------------------------------
 
-from django.db import models  # noqa: E402
-
-from .models import Meaning, Vendor  # noqa: E402
-
 
 class MeaningInline(admin.StackedInline):
     """Other meanings of the code, curated on the code's own page."""
@@ -280,11 +360,10 @@ StatusCodeAdmin.inlines = [*StatusCodeAdmin.inlines, MeaningInline]
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(VersionedAdmin):
     form = EditorForm
     list_display = ["name", "slug", "url"]
     search_fields = ["name", "slug", "about"]
-    prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
@@ -293,5 +372,6 @@ class VendorAdmin(admin.ModelAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         # Only while the slug can be typed: a read-only field cannot be prepopulated
-        # (Django's change form raised KeyError on it).
-        return self.prepopulated_fields if obj is None else {}
+        # (Django's change form raised KeyError on it). Not the prepopulated_fields
+        # attribute: django-simple-history's version page reads it as is.
+        return {"slug": ["name"]} if obj is None else {}

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, router, transaction
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import validators
@@ -123,6 +124,12 @@ def validate_code(value):
         )
 
 
+# Vendors and meanings are versioned too: who changed what, reverts, and a code's
+# revert restores the meanings it had then.
+_vendor_history = HistoricalRecords()
+_meaning_history = HistoricalRecords()
+
+
 class Vendor(models.Model):
     """Who sends unofficial codes or gives registered ones a meaning of their own."""
 
@@ -136,11 +143,43 @@ class Vendor(models.Model):
         "(e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.",
     )
 
+    history = _vendor_history
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        keep_the_stored_state(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        keep_the_stored_state(self)
+        return super().delete(*args, **kwargs)
+
+
+def keep_the_stored_state(instance):
+    """Before the first recorded change of a row loaded without history, record it as stored.
+
+    Fixtures load raw, so a vendor or meaning has no history until an editor
+    changes it; without this its first record would be the changed text, and
+    what it said before (and that it existed at all) would be lost to reverts.
+    The record is dated when the data was loaded (the earliest entry's
+    ``created``): that is when it came to be as it is.
+    """
+    model = type(instance)
+    if instance._state.adding or instance.pk is None or instance.history.exists():
+        return
+    stored = model._base_manager.filter(pk=instance.pk).first()
+    if stored is None:
+        return
+    loaded = StatusCode.objects.order_by("created").values_list("created", flat=True).first()
+    stored._history_date = loaded or timezone.now()
+    stored._history_user = None
+    stored._change_reason = "As loaded (before the first change made here)"
+    RECORDS[model].create_historical_record(stored, "+")
 
 
 class EntryHistory(HistoricalRecords):
@@ -454,11 +493,21 @@ class Meaning(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = _meaning_history
+
     class Meta:
         ordering = ["code", "order", "pk"]
 
     def __str__(self):
         return f"{self.code_id} {self.phrase} ({self.used_by})"
+
+    def save(self, *args, **kwargs):
+        keep_the_stored_state(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        keep_the_stored_state(self)
+        return super().delete(*args, **kwargs)
 
 
 class DataVersion(models.Model):
@@ -481,3 +530,7 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.number} ({self.changed})"
+
+
+# Each versioned model's history, to record a stored state by hand.
+RECORDS = {StatusCode: _history, Vendor: _vendor_history, Meaning: _meaning_history}

@@ -120,8 +120,9 @@ def test_editor_saves_an_edit_and_it_is_in_the_history(editor_client):
     assert StatusCode.objects.get(code=404).summary == "New."
     history = editor_client.get(reverse("admin:reference_statuscode_history", args=[404]))
     html = history.content.decode()
-    assert "<strong>Summary:</strong>" in html and "New." in html  # the change, by field
-    assert "edna" in html  # who
+    assert "<td>Summary</td>" in html  # the fields changed, by name (the words are a click away)
+    assert "edna" in html  # who, as a name
+    assert "/admin/auth/user/" not in html  # not a link editors would get a 403 from
     assert "As stored before this save" in html  # the text before the first edit is kept
 
 
@@ -602,3 +603,57 @@ def test_sources_saved_before_the_check_are_never_live_links(client, codes):
     page = client.get("/429/").content.decode()
     assert "javascript:" not in page
     assert client.get("/api/codes/429/").json()["sources"] == [{"title": "Evil", "url": ""}]
+
+
+# -- History that reads well: meanings and vendors are versioned, reverts say so -----------
+
+
+def test_reverting_a_code_restores_the_meanings_it_had_then(editor_client):
+    save = form_data(editor_client, 420, summary="Edited once.")
+    assert editor_client.post(change_url(420), save).status_code == 302
+    version = StatusCode.history.filter(code=420).latest("history_date")
+    original = {m.pk: m.phrase for m in Meaning.objects.filter(code=420)}
+    first = next(iter(original))
+
+    data = form_data(editor_client, 420, summary="Edited twice.")
+    prefix = "meanings-"
+    total = int(data[prefix + "TOTAL_FORMS"])
+    data[f"{prefix}{total}-used_by"] = "Someone"
+    data[f"{prefix}{total}-phrase"] = "Added Later"
+    data[f"{prefix}{total}-description"] = "A meaning added after that version."
+    data[f"{prefix}{total}-source_url"] = "https://example.com/later"
+    data[f"{prefix}{total}-order"] = "9"
+    data[f"{prefix}{total}-code"] = "420"
+    data[prefix + "TOTAL_FORMS"] = str(total + 1)
+    index = next(k for k, v in data.items() if k.endswith("-id") and str(v) == str(first))
+    data[index.removesuffix("id") + "phrase"] = "Reworded Later"
+    assert editor_client.post(change_url(420), data).status_code == 302
+    assert Meaning.objects.filter(code=420, phrase="Added Later").exists()
+
+    page = editor_client.get(history_url(420, version)).content.decode()
+    assert "Other meanings" in page and "+ Added Later (Someone)" in page  # in the diff
+    revert = form_data(editor_client, 420, url=history_url(420, version))
+    assert editor_client.post(history_url(420, version), revert).status_code == 302
+    assert stored(420)["summary"] == "Edited once."
+    assert {m.pk: m.phrase for m in Meaning.objects.filter(code=420)} == original
+    latest = StatusCode.history.filter(code=420).latest("history_date")
+    assert latest.history_change_reason.startswith("Reverted to the version of ")
+    assert latest.history_user.username == "edna"
+    page = editor_client.get(reverse("admin:reference_statuscode_history", args=[420]))
+    assert "Reverted to the version of" in page.content.decode()
+
+
+def test_a_vendor_has_a_history_and_reverts(admin_client, codes):
+    url = reverse("admin:reference_vendor_change", args=["nginx"])
+    before = Vendor.objects.get(slug="nginx").about
+    data = {"name": "nginx", "url": "https://nginx.org/", "about": "Changed once."}
+    assert admin_client.post(url, data).status_code == 302
+    history = Vendor.history.filter(slug="nginx").order_by("history_date")
+    assert [record.about for record in history] == [before, "Changed once."]
+    loaded = history.first()
+    page = reverse("admin:reference_vendor_simple_history", args=["nginx", loaded.pk])
+    assert admin_client.get(page).status_code == 200
+    assert admin_client.post(page, {**data, "about": before}).status_code == 302
+    assert Vendor.objects.get(slug="nginx").about == before
+    listing = admin_client.get(reverse("admin:reference_vendor_history", args=["nginx"]))
+    assert "Reverted to the version of" in listing.content.decode()
