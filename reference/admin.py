@@ -63,7 +63,7 @@ class StatusCodeForm(EditorForm):
         widgets = {
             "former_names": forms.Textarea(attrs={"rows": 3}),
             "keywords": forms.Textarea(attrs={"rows": 2}),
-            "summary": forms.TextInput(attrs={"size": 100}),
+            "summary": forms.TextInput(attrs={"class": "vTextField"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -87,13 +87,37 @@ class StatusCodeForm(EditorForm):
         )
         if current and expected != current[0]:
             raise forms.ValidationError(
-                "Someone else saved this entry (at %(when)s UTC) after you opened it. "
-                "Your changes were NOT saved, so nothing of theirs is lost: copy your "
-                "text, reload the page to see their version, and apply your edits again.",
+                "Someone saved this entry (at %(when)s UTC) while you were editing.",
                 code="stale",
                 params={"when": date_format(current[1], "Y-m-d H:i:s")},
             )
         return cleaned
+
+    def conflict(self):
+        """After a refused stale save: [(label, their text, your text)] where they differ.
+
+        The form is then made to expect the version now stored, so saving again
+        is a deliberate choice, made with both texts in sight.
+        """
+        errors = self.non_field_errors().as_data()
+        if not any(error.code == "stale" for error in errors):
+            return None
+        theirs = StatusCode.objects.get(pk=self.instance.pk)
+        rows = []
+        for name, field in self.fields.items():
+            if name == "expected_version":
+                continue
+            if name == "related":
+                stored = " ".join(str(c) for c in theirs.related.values_list("code", flat=True))
+                mine = " ".join(str(c.pk) for c in self.cleaned_data.get(name, []))
+            else:
+                stored = getattr(theirs, name)
+                mine = self.cleaned_data.get(name, self[name].value())
+            if stored != mine:
+                rows.append((capfirst(field.label or name), stored, mine))
+        self.data = self.data.copy()
+        self.data["expected_version"] = str(theirs.version)
+        return rows
 
 
 def line_diff(before, after):
@@ -225,6 +249,17 @@ class VersionedAdmin(SimpleHistoryAdmin):
             previous = current
 
 
+def _show_conflict(context):
+    """A refused stale save shows both texts, not "Please correct the error below"."""
+    form = context["adminform"].form
+    conflict = form.conflict() if form.is_bound else None
+    if conflict is not None:
+        stale = form.non_field_errors()
+        context["errors"] = [error for error in context["errors"] if error is not stale]
+        context["conflict"] = conflict
+        context["conflict_message"] = stale[0]
+
+
 def _when(record):
     return date_format(timezone.localtime(record.history_date), "Y-m-d H:i")
 
@@ -289,6 +324,16 @@ class StatusCodeAdmin(VersionedAdmin):
         if term.isdecimal() and len(term) <= 3:
             return queryset.filter(code=int(term)), False
         return super().get_search_results(request, queryset, search_term)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if not add:
+            _show_conflict(context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        if "adminform" in context:  # a version's page (a revert can be refused too)
+            _show_conflict(context)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._refusing_stale_saves(

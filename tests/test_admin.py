@@ -168,9 +168,18 @@ def test_second_save_from_a_stale_form_is_refused_and_keeps_the_first(editor_cli
     response = editor_client.post(change_url(429), second)
 
     assert response.status_code == 200
-    assert "Someone else saved this entry" in response.content.decode()
-    assert "Second editor&#x27;s words." in response.content.decode()  # their text is still there
+    page = response.content.decode()
+    assert "Someone saved this entry" in page and "while you were editing" in page
+    assert "Please correct the error" not in page  # nothing the editor wrote is wrong
+    conflict = page.split('class="conflict"')[1].split("</section>")[0]
+    assert "First editor&#x27;s words." in conflict  # their version
+    assert "Second editor&#x27;s words." in conflict  # beside the editor's text
+    assert response.context["adminform"].form["summary"].value() == "Second editor's words."
     assert StatusCode.objects.get(code=429).summary == "First editor's words."
+    # Saving again, with both in sight, is a deliberate choice, and lands.
+    again = form_data(editor_client, 429, summary="Merged words.")
+    again["expected_version"] = response.context["adminform"].form["expected_version"].value()
+    assert editor_client.post(change_url(429), again).status_code == 302
 
 
 def test_admin_responses_are_private(editor_client):
@@ -322,7 +331,8 @@ def test_a_restore_over_a_newer_save_is_refused(editor_client):
     response = editor_client.post(history_url(429, first), restore)
 
     assert response.status_code == 200
-    assert "Someone else saved this entry" in response.content.decode()
+    assert "Someone saved this entry" in response.content.decode()
+    assert "Please correct the error" not in response.content.decode()
     assert stored(429)["summary"] == "C"
 
 
@@ -657,3 +667,8 @@ def test_a_vendor_has_a_history_and_reverts(admin_client, codes):
     assert Vendor.objects.get(slug="nginx").about == before
     listing = admin_client.get(reverse("admin:reference_vendor_history", args=["nginx"]))
     assert "Reverted to the version of" in listing.content.decode()
+
+
+def test_an_ordinary_change_form_shows_no_conflict(editor_client):
+    page = editor_client.get(change_url(429)).content.decode()
+    assert 'class="conflict"' not in page
