@@ -3,10 +3,12 @@
 import difflib
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import catalogue, search
 from .models import Meaning, StaleEdit, StatusCode, Vendor
 
 # Bookkeeping, not text: a diff between versions leaves them out.
@@ -317,13 +320,50 @@ class StatusCodeAdmin(VersionedAdmin):
     def class_label(self, obj):
         return f"{obj.class_slug} {obj.class_name}"
 
+    def _ranked(self, request):
+        """The codes the public search finds for the changelist's search, best first (or None).
+
+        Its parser and ranking: "40" finds 400–409, "rate limit" 429 first. Digits
+        of any script count as digits ("٤٠٤" is 404).
+        """
+        if not hasattr(request, "_ranked_codes"):
+            term = request.GET.get(SEARCH_VAR, "").strip()
+            term = "".join(str(int(c)) if c.isdecimal() else c for c in term)
+            request._ranked_codes = None
+            if term:
+                try:
+                    query = search.parse({"q": term})
+                except search.QueryTooLong as error:
+                    self.message_user(request, str(error), messages.WARNING)
+                    request._ranked_codes = []
+                else:
+                    found = catalogue.current().index.search(query)
+                    request._ranked_codes = [entry.code for entry in found]
+        return request._ranked_codes
+
+    def get_queryset(self, request):
+        # ModelAdmin's, with the rank annotated before anything orders by it.
+        queryset = self.model._default_manager.get_queryset()
+        codes = self._ranked(request)
+        if codes is not None:
+            rank = Case(
+                *[When(code=code, then=Value(i)) for i, code in enumerate(codes)],
+                default=Value(len(codes)),
+            )
+            queryset = queryset.annotate(search_rank=rank)
+        return queryset.order_by(*self.get_ordering(request))
+
     def get_search_results(self, request, queryset, search_term):
-        # A number is a code: "404" means 404, not every text that mentions 404.
-        # isdecimal, not isdigit: "²" is a digit int() refuses; "٤٠٤" is 404.
-        term = search_term.strip()
-        if term.isdecimal() and len(term) <= 3:
-            return queryset.filter(code=int(term)), False
-        return super().get_search_results(request, queryset, search_term)
+        codes = self._ranked(request)
+        if codes is None:
+            return queryset, False
+        return queryset.filter(code__in=codes), False
+
+    def get_ordering(self, request):
+        # The ranking's order, unless the editor sorts by a column.
+        return (
+            ["search_rank"] if self._ranked(request) is not None else super().get_ordering(request)
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if not add:

@@ -96,7 +96,7 @@ def test_changelist_shows_code_phrase_class_officialness_and_update(editor_clien
             {"class": "5", "official__exact": "0"},
             {509, 520, 521, 522, 523, 524, 525, 526, 527, 529, 530, 561, 599},
         ),
-        ({"q": "not a code at all xyzzy"}, set()),
+        ({"q": "xyzzyplugh"}, set()),
     ],
 )
 def test_editors_find_entries_by_search_and_filters(editor_client, params, expected):
@@ -672,3 +672,23 @@ def test_a_vendor_has_a_history_and_reverts(admin_client, codes):
 def test_an_ordinary_change_form_shows_no_conflict(editor_client):
     page = editor_client.get(change_url(429)).content.decode()
     assert 'class="conflict"' not in page
+
+
+@pytest.mark.parametrize("term", ["40", "rate limit", "timeout", "gatway timout", "nginx", "4xx"])
+def test_admin_search_finds_what_public_search_finds_in_the_same_order(editor_client, term):
+    admin_order = [
+        obj.code for obj in editor_client.get(CHANGELIST, {"q": term}).context["cl"].result_list
+    ]
+    public = editor_client.get("/api/codes/", {"q": term}).json()
+    public_order = [item["code"] for item in public["results"]]
+    assert admin_order == public_order[: len(admin_order)] and admin_order
+
+
+def test_admin_search_for_a_prefix_and_a_symptom(editor_client):
+    def codes(term):
+        return [
+            o.code for o in editor_client.get(CHANGELIST, {"q": term}).context["cl"].result_list
+        ]
+
+    assert set(range(400, 410)) <= set(codes("40"))
+    assert codes("rate limit")[0] == 429

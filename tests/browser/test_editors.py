@@ -13,7 +13,7 @@ from reference.models import StatusCode
 pytestmark = [pytest.mark.browser, pytest.mark.editors]
 
 PASSWORD = "a-long-editor-password"
-STALE = "Someone else saved this entry"
+STALE = "Someone saved this entry"
 ROUNDS = 8
 
 
@@ -81,7 +81,7 @@ def submit_together(pages):
 def outcome(page):
     """ "saved" (back on the list) or "refused" (still on the form, with the message)."""
     expect(page.locator("#content")).to_be_visible()
-    if page.locator(".errornote, .errorlist").count():
+    if page.locator(".conflict, .errornote, .errorlist").count():
         return "refused"
     expect(page.locator(".messagelist .success")).to_be_visible()
     return "saved"
@@ -121,7 +121,8 @@ def test_two_editors_saving_the_same_entry_at_once_exactly_one_lands(editors, si
         assert sorted(outcomes.values()) == ["refused", "saved"], f"round {round_}"
         (winner,) = [page for page in editors if outcomes[page] == "saved"]
         (loser,) = [page for page in editors if outcomes[page] == "refused"]
-        expect(loser.locator(".errorlist.nonfield")).to_contain_text(STALE)
+        expect(loser.locator(".conflict h2")).to_contain_text(STALE)
+        expect(loser.locator(".errornote")).to_have_count(0)
         expect(loser.locator("#id_description")).to_have_value(texts[loser])
         entry = StatusCode.objects.get(code=404)
         assert entry.description == texts[winner].replace("\r\n", "\n")
