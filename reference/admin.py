@@ -13,6 +13,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -124,13 +126,15 @@ class StatusCodeForm(EditorForm):
 
 
 def line_diff(before, after):
-    """(kind, line) pairs, kind "del", "ins" or "same", from before to after."""
-    kinds = {"- ": "del", "+ ": "ins", "  ": "same"}
-    return [
-        (kinds[line[:2]], line[2:])
-        for line in difflib.ndiff(before.splitlines(), after.splitlines())
-        if line[:2] in kinds
-    ]
+    """The lines from before to after, for a <pre>: removed in <del>, added in <ins>."""
+    shapes = {"- ": "<del>− {}</del>", "+ ": "<ins>+ {}</ins>", "  ": "  {}"}
+    return mark_safe(  # noqa: S308 -- each line is escaped by format_html
+        "\n".join(
+            format_html(shapes[line[:2]], line[2:])
+            for line in difflib.ndiff(before.splitlines(), after.splitlines())
+            if line[:2] in shapes
+        )
+    )
 
 
 def version_diff(record, current):

@@ -1,0 +1,121 @@
+"""Every admin page an editor or a superuser can reach, opened in Chromium: none answers 5xx.
+
+A crawl from the admin's index that follows every link inside /admin/, visiting one
+page of each kind (a changelist, its sorting and filters, an add form, a change form,
+a history list, a past version, a delete confirmation, a user's password form...),
+with real objects, each with a history to open. (Meanings are edited inline, on
+their code's page.)
+"""
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from reference.models import Meaning, StatusCode, Vendor
+
+pytestmark = [pytest.mark.browser, pytest.mark.editors]
+
+PASSWORD = "a-long-editor-password"
+MAX_PAGES = 400  # a crawl that stops by itself, whatever the admin links to
+NOT_FOLLOWED = ("/admin/logout/",)  # a POST form, and the end of the crawl
+
+
+def kinds(url):
+    """What kinds of page ``url`` is: its path with object and version ids as "*", alone
+    and with each query parameter (``?o=1``, ``?o=2&class=1`` add nothing after ``?o=-1``
+    and ``?class=2``)."""
+    parts = urlsplit(url)
+    segments = parts.path.strip("/").split("/")
+    if len(segments) >= 4 and segments[3] != "add":
+        segments[3] = "*"
+    if len(segments) >= 6 and segments[4] == "history":
+        segments[5] = "*"
+    path = "/".join(segments)
+    return {path} | {(path, name) for name, _ in parse_qsl(parts.query)}
+
+
+def crawl(page, site):
+    """{url: status} of the pages reachable from the admin's index, one of each kind."""
+    seen, statuses = set(), {}
+    queue = [site + reverse("admin:index")]
+    while queue and len(statuses) < MAX_PAGES:
+        url = queue.pop(0)
+        if kinds(url) <= seen:
+            continue
+        seen |= kinds(url)
+        response = page.goto(url)
+        statuses[url] = response.status
+        expect(page.locator("body")).to_be_visible()
+        for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
+            target = urljoin(url, href).split("#")[0]
+            path = urlsplit(target).path
+            if (
+                target.startswith(site)
+                and path.startswith("/admin/")
+                and not path.startswith(NOT_FOLLOWED)
+                and not kinds(target) <= seen
+            ):
+                queue.append(target)
+    return statuses
+
+
+@pytest.fixture
+def history():
+    """A saved change to every entry, so each history page has a version to open."""
+    for model in (StatusCode, Vendor, Meaning):  # a meaning's shows on its code's
+        for entry in model.objects.all():
+            entry.save()
+
+
+def sign_in(browser, site, username):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site + reverse("admin:login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("admin:index")) + "$"))
+    return page
+
+
+def pages_of_kind(statuses, pattern):
+    return [url for url in statuses if re.search(pattern, urlsplit(url).path)]
+
+
+def test_every_admin_page_a_superuser_reaches_answers(site, browser, history):
+    get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    call_command("create_editor", "edna", "--password", PASSWORD, verbosity=0)
+    page = sign_in(browser, site, "root")
+    statuses = crawl(page, site)
+    page.context.close()
+
+    failed = {url: status for url, status in statuses.items() if status >= 400}
+    assert not failed, failed
+    print(f"{len(statuses)} pages:", *sorted(statuses), sep="\n  ")
+    for model in ("reference/statuscode", "reference/vendor", "auth/user"):
+        for action in ("", "add/", r"[^/]+/change/", r"[^/]+/history/", r"[^/]+/delete/"):
+            assert pages_of_kind(statuses, f"^/admin/{model}/{action}$"), (model, action)
+    assert pages_of_kind(statuses, "^/admin/auth/group/[^/]+/change/$")
+    assert pages_of_kind(statuses, "^/admin/auth/user/[^/]+/password/$")
+    for model in ("statuscode", "vendor"):  # the past versions editors revert to
+        assert pages_of_kind(statuses, f"^/admin/reference/{model}/[^/]+/history/[0-9]+/$")
+
+
+def test_every_admin_page_an_editor_reaches_answers(site, browser, history):
+    call_command("create_editor", "edna", "--password", PASSWORD, verbosity=0)
+    page = sign_in(browser, site, "edna")
+    statuses = crawl(page, site)
+    page.context.close()
+
+    failed = {url: status for url, status in statuses.items() if status >= 400}
+    assert not failed, failed
+    print(f"{len(statuses)} pages:", *sorted(statuses), sep="\n  ")
+    for model in ("statuscode", "vendor"):
+        for action in ("", r"[^/]+/change/", r"[^/]+/history/", r"[^/]+/history/[0-9]+/"):
+            assert pages_of_kind(statuses, f"^/admin/reference/{model}/{action}$"), (model, action)
+    assert not pages_of_kind(statuses, "^/admin/auth/")  # editors do not manage accounts
