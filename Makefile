@@ -3,7 +3,7 @@
 #   make test   set up everything and run the whole test suite (SQLite, then PostgreSQL)
 # and: make bench (the benchmark), make instructions (its noise-free part),
 #      make cache-memory (page cache growth per worker),
-#      make loadtest (load and faults), make export (curated data back to fixtures/).
+#      make loadtest (load under wrk), make export (curated data back to fixtures/).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -94,8 +94,8 @@ instructions: setup system-deps
 cache-memory: setup system-deps
 	$(PY) scripts/cache_memory.py
 
-# About 3 minutes: load, a worker killed, slow clients, memory under unique URLs
-# (LocMem and Redis), PostgreSQL stopped and restarted, giscus absent.
+# About 2 minutes: wrk on a mix of pages and searches, worker memory. The fault drills
+# are tests on the deploy stack (tests/test_deploy.py).
 loadtest: setup system-deps
 	$(PY) scripts/loadtest.py
 

@@ -30,77 +30,29 @@ Figures are printed and written to bench-results/latest.json.
 Not a pytest test: it takes about four minutes and measures, it does not assert.
 """
 
-import contextlib
 import json
 import os
 import platform
-import re
-import runpy
-import secrets
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+import harness  #  (scripts/harness.py: servers, ports, wrk)
+from harness import BASE_DIR, fail, fetch
+
 RESULTS_DIR = BASE_DIR / "bench-results"
-GUNICORN_CONF = BASE_DIR / "statuscodes" / "gunicorn.conf.py"
 DURATION = int(os.environ.get("BENCH_DURATION", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WARMUP = 1  # seconds of load per row before the rounds: fresh workers fault their memory in
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = 2
-STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer
-STOP_TIMEOUT = 10  # seconds between terminate and kill
 P99_TARGET_MS = 15.0
-
-
-def fail(message):
-    print(f"bench: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def secret_key():
-    path = BASE_DIR / "data" / "secret_key"
-    if path.exists() and path.read_text().strip():
-        return path.read_text().strip()
-    print("bench: data/secret_key is missing; using a random key for this run.")
-    return secrets.token_urlsafe(50)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url, headers=None, timeout=10):
-    """(status, headers, body as sent) without following redirects or decoding."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:  # 3xx, 4xx, 5xx still have headers and a body
-        with error:
-            return error.code, error.headers, error.read()
 
 
 class _Assets(HTMLParser):
@@ -124,134 +76,18 @@ def page_assets(html):
     return parser.stylesheets, parser.scripts
 
 
-def start_server(port, log_file, settings_module="bench_settings", extra_env=None, prefix=()):
-    """gunicorn as `make run` starts it, on 127.0.0.1:port; ``extra_env`` is applied last.
-
-    ``prefix``: a command to run it under (scripts/instructions.py: valgrind).
-
-    Also used by scripts/loadtest.py (production settings, a PostgreSQL DATABASE_URL).
-    """
-    env = dict(os.environ)
-    # The SQLite database loaded by `make setup` and the per-process cache, as `make run`.
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_HTTPS="0",
-        DJANGO_SECRET_KEY=secret_key(),
-        DJANGO_SETTINGS_MODULE=settings_module,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        # The config logs every request to stdout; a benchmark should not measure that.
-        GUNICORN_ACCESSLOG="",
-        GUNICORN_CMD_ARGS="",
-        # The bench settings and URLs live in scripts/, outside the project package.
-        PYTHONPATH=os.pathsep.join(
-            filter(None, [str(BASE_DIR / "scripts"), env.get("PYTHONPATH")])
-        ),
-    )
-    env.update(extra_env or {})
-    command = [
-        *prefix,
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        str(GUNICORN_CONF),
-    ]
-    return subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so stop_server reaches the workers
-    )
-
-
-def stop_server(process):
-    if process.poll() is not None:
-        return
-    process.terminate()  # gunicorn: graceful shutdown of the master and its workers
+def run_wrk(url, headers, script=None, duration=None):
     try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):  # its own group: master and workers
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-
-
-def gunicorn_config():
-    """The settings statuscodes/gunicorn.conf.py computes in this environment."""
-    return runpy.run_path(str(GUNICORN_CONF))
-
-
-def wait_until_up(process, base, log_path, timeout=STARTUP_TIMEOUT, request_timeout=2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            status, _, _ = fetch(base + "/", timeout=request_timeout)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    log_tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-    state = (
-        f"exited with code {process.returncode}"
-        if process.poll() is not None
-        else f"did not answer 200 within {timeout} s"
-    )
-    fail(f"gunicorn {state}. Last lines of {log_path}:\n{log_tail}")
-
-
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
-
-
-def _ms(value):
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
-    if not match:
-        raise ValueError(f"unexpected wrk time {value!r}")
-    return float(match[1]) * _UNITS_MS[match[2]]
-
-
-def parse_wrk(output):
-    """Requests/s, p50 and p99 (ms), non-2xx/3xx and socket errors from wrk's text."""
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
-    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
-    total = re.search(r"^\s+(\d+) requests in ", output, re.M)
-    non_2xx = re.search(r"^\s+Non-2xx or 3xx responses:\s+(\d+)", output, re.M)
-    sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    if not (rps and p50 and p99 and total):
-        raise ValueError("could not parse wrk's output:\n" + output)
-    return {
-        "requests": int(total[1]),
-        "rps": float(rps[1]),
-        "p50_ms": _ms(p50[1]),
-        "p99_ms": _ms(p99[1]),
-        "non_2xx_3xx": int(non_2xx[1]) if non_2xx else 0,
-        "socket_errors": sum(int(n) for n in sockets.groups()) if sockets else 0,
-        "socket_errors_detail": sockets[0] if sockets else "",
-    }
-
-
-def run_wrk(wrk, url, headers, script=None, duration=None):
-    duration = duration or DURATION
-    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
-    if script:
-        command += ["-s", str(script)]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command.append(url)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
-    if done.returncode != 0:
-        fail(f"wrk failed on {url} ({done.returncode}):\n{done.stdout}{done.stderr}")
-    return parse_wrk(done.stdout)
+        return harness.run_wrk(
+            url,
+            duration or DURATION,
+            connections=CONNECTIONS,
+            threads=THREADS,
+            script=script,
+            headers=headers,
+        )
+    except RuntimeError as error:
+        fail(f"{url}: {error}")
 
 
 def first_load_weight(base, html_url):
@@ -333,8 +169,7 @@ def print_table(rows):
 
 
 def main():
-    wrk = shutil.which("wrk")
-    if not wrk:
+    if not shutil.which("wrk"):
         fail("wrk is not installed (Debian: apt-get install wrk, or `make system-deps`).")
     if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
         fail("static files are not collected: run `make setup` first.")
@@ -343,16 +178,20 @@ def main():
 
     RESULTS_DIR.mkdir(exist_ok=True)
     log_path = RESULTS_DIR / "gunicorn.log"
-    port = free_port()
+    port = harness.free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     with open(log_path, "w") as log_file:
-        process = start_server(port, log_file, extra_env={"GUNICORN_MAX_REQUESTS": "0"})
+        process = harness.start_server(
+            port, log_file, "bench_settings", extra_env={"GUNICORN_MAX_REQUESTS": "0"}
+        )
         try:
-            wait_until_up(process, base, log_path)
-            results = bench(wrk, base, process.pid)
+            harness.wait_for_url(base + "/", process, log_path)
+            results = bench(base, process.pid)
+        except RuntimeError as error:
+            fail(str(error))
         finally:
-            stop_server(process)
+            harness.stop(process)
     results["machine"]["elapsed_s"] = round(time.monotonic() - started, 1)
     report(results)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -397,7 +236,7 @@ def server_cpu_seconds(group):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def bench(wrk, base, group):
+def bench(base, group):
     gzip_headers = {"Accept-Encoding": "gzip"}
     identity = {"Accept-Encoding": "identity"}
     status, headers, body = fetch(base + "/", gzip_headers)
@@ -465,12 +304,12 @@ def bench(wrk, base, group):
 
         print(f"warm-up: {WARMUP} s per row ...", file=sys.stderr, flush=True)
         for label, path, request_headers, *_ in pages:
-            run_wrk(wrk, base + path, request_headers, script(label), duration=WARMUP)
+            run_wrk(base + path, request_headers, script(label), duration=WARMUP)
         for number in range(1, ROUNDS + 1):
             for label, path, request_headers, *_ in pages:
                 print(f"round {number}/{ROUNDS}: wrk {label} ...", file=sys.stderr, flush=True)
                 cpu = server_cpu_seconds(group)
-                run = run_wrk(wrk, base + path, request_headers, script(label))
+                run = run_wrk(base + path, request_headers, script(label))
                 run["cpu_ms"] = (server_cpu_seconds(group) - cpu) * 1000 / run["requests"]
                 rounds[label].append(run)
     rows = {}
@@ -525,7 +364,7 @@ def bench(wrk, base, group):
             # As gunicorn reads its configuration, from the same environment.
             **{
                 key: value
-                for key, value in gunicorn_config().items()
+                for key, value in harness.gunicorn_config().items()
                 if key in ("workers", "threads", "worker_class")
             },
         },

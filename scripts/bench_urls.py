@@ -30,7 +30,10 @@ def floor(request):
     """The bytes of ``/``, rendered once through the full stack, then served from memory."""
     global _floor
     if _floor is None:
-        response = Client().get("/", headers={"host": request.get_host()})
+        # The Host and port this request came with (a port that differs is a 421).
+        response = Client().get(
+            "/", headers={"host": request.get_host()}, SERVER_PORT=request.META["SERVER_PORT"]
+        )
         if response.status_code != 200:
             raise RuntimeError(f"rendering / for the floor answered {response.status_code}")
         _floor = (response.content, gzip.compress(response.content, compresslevel=6, mtime=0))

@@ -19,7 +19,8 @@ import re
 import shutil
 import subprocess
 
-import bench  #  (scripts/bench.py: server start and stop, free ports)
+import harness  #  (scripts/harness.py: server start and stop, free ports, workers)
+from harness import BASE_DIR, fail
 
 REQUESTS = int(os.environ.get("INSTRUCTIONS_REQUESTS", "200"))
 WARMUP = 20
@@ -49,17 +50,17 @@ def instructions(pid):
     ).stdout
     counts = re.findall(r"^\s+Th \d+\s+([\d,]+)", out, re.M)
     if not counts:
-        bench.fail(f"callgrind_control printed no count:\n{out}")
+        fail(f"callgrind_control printed no count:\n{out}")
     return sum(int(count.replace(",", "")) for count in counts)
 
 
 def main():
     for tool in ("valgrind", "callgrind_control"):
         if not shutil.which(tool):
-            bench.fail(f"{tool} is not installed (Debian: apt-get install valgrind).")
-    port = bench.free_port()
-    log_path = bench.RESULTS_DIR / "instructions-gunicorn.log"
-    bench.RESULTS_DIR.mkdir(exist_ok=True)
+            fail(f"{tool} is not installed (Debian: apt-get install valgrind).")
+    port = harness.free_port()
+    log_path = BASE_DIR / "bench-results" / "instructions-gunicorn.log"
+    log_path.parent.mkdir(exist_ok=True)
     env = {
         "WEB_CONCURRENCY": "1",
         "GUNICORN_WORKER_CLASS": "sync",
@@ -70,15 +71,14 @@ def main():
     valgrind = ["valgrind", "--tool=callgrind", "--trace-children=yes"]
     valgrind.append("--callgrind-out-file=/dev/null")
     with open(log_path, "w") as log_file:
-        process = bench.start_server(port, log_file, extra_env=env, prefix=valgrind)
+        process = harness.start_server(
+            port, log_file, "bench_settings", extra_env=env, prefix=valgrind
+        )
         try:
             # Django boots and renders its first page ~50x slower under valgrind.
-            bench.wait_until_up(
-                process, f"http://127.0.0.1:{port}", log_path, STARTUP_TIMEOUT, request_timeout=120
-            )
-            worker = subprocess.run(
-                ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
-            ).stdout.split()[0]
+            url = f"http://127.0.0.1:{port}/"
+            harness.wait_for_url(url, process, log_path, STARTUP_TIMEOUT, request_timeout=120)
+            worker = harness.workers_of(process.pid)[0]
             results = {}
             for name, (path, headers) in CASES.items():
                 for number in range(WARMUP):
@@ -87,11 +87,13 @@ def main():
                 for number in range(REQUESTS):
                     status = get(port, path.format(word=WORDS[number % 6], number=number), headers)
                     if status != 200:
-                        bench.fail(f"{name} answered {status}")
+                        fail(f"{name} answered {status}")
                 results[name] = (instructions(worker) - before) / REQUESTS
                 print(f"{name}: {results[name] / 1e6:.2f} M instructions a request", flush=True)
+        except RuntimeError as error:
+            fail(str(error))
         finally:
-            bench.stop_server(process)
+            harness.stop(process)
     floor = results["floor"]
     print(f"\nRatio to the floor ({REQUESTS} requests each, one sync worker, gzip):")
     for name, count in results.items():

@@ -17,7 +17,6 @@ file, logs and temporary files in the temporary directory.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import pwd
@@ -31,9 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import bench  #  (gunicorn start/stop, fetch, free ports)
+import harness  #  (scripts/harness.py: processes started, waited for, stopped)
+from harness import BASE_DIR, fail
 
-BASE_DIR = bench.BASE_DIR
 DEPLOY = BASE_DIR / "deploy"
 EDITOR = "deployer"
 STARTUP_TIMEOUT = 60
@@ -151,47 +150,15 @@ def install_nginx(tmp, ports, upstreams):
     return etc / "nginx.conf"
 
 
-def wait_for(url, process, what, log_path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(OSError):
-            if bench.fetch(url, timeout=2)[0] == 200:
-                return
-        time.sleep(0.2)
-    tail = Path(log_path).read_text(errors="replace")[-3000:] if Path(log_path).exists() else ""
-    raise RuntimeError(f"{what} did not answer 200 at {url}:\n{tail}")
-
-
-def stop_all(processes, grace=5.0):
-    """SIGTERM every process group at once, SIGKILL what is left after ``grace`` seconds.
-
-    At once, because scripts/with_postgres.py gives this script 10 s to finish.
-    """
-    alive = [p for p in processes if p is not None and p.poll() is None]
-    for process in alive:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for process in alive:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--state", help="write the URLs and process ids here as JSON")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
-        bench.fail("run me under scripts/with_postgres.py (make deploy)")
+        fail("run me under scripts/with_postgres.py (make deploy)")
     for program in ("nginx", "redis-server"):
         if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
-            bench.fail(f"{program} is not installed (make system-deps)")
+            fail(f"{program} is not installed (make system-deps)")
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _stop)
 
@@ -200,7 +167,7 @@ def main():
     try:
         ports = []
         while len(ports) < 5:
-            port = bench.free_port()
+            port = harness.free_port()
             if port not in ports:
                 ports.append(port)
         redis_port, nginx_port, tls_port, *app_ports = ports
@@ -210,7 +177,7 @@ def main():
             "DATABASE_URL": os.environ["DATABASE_URL"],
             "DJANGO_DEBUG": "0",
             "DJANGO_HTTPS": "0",
-            "DJANGO_SECRET_KEY": bench.secret_key(),
+            "DJANGO_SECRET_KEY": harness.secret_key(),
             "DJANGO_ALLOWED_HOSTS": ",".join([*NAMES, "localhost"]),
             # As deploy/statuscodes@.service: nginx buffers requests, threads suffice.
             "GUNICORN_WORKER_CLASS": "gthread",
@@ -222,17 +189,11 @@ def main():
 
         redis_url = install_redis(tmp, redis_port)
         env["REDIS_URL"] = redis_url
-        redis_log = tmp / "redis.log"
-        processes["redis"] = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "/usr/bin/redis-server",
-                str(tmp / "redis" / "redis.conf"),
-                *("--port", str(redis_port), "--dir", str(tmp), "--daemonize", "no"),
-                *("--supervised", "no", "--pidfile", str(tmp / "redis.pid")),
-                *("--logfile", str(redis_log)),
-            ],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+        processes["redis"] = harness.start_redis(
+            tmp,
+            redis_port,
+            tmp / "redis" / "redis.conf",
+            *("--supervised", "no", "--pidfile", str(tmp / "redis.pid")),
         )
 
         manage_env = {**os.environ, **env}
@@ -251,10 +212,11 @@ def main():
         for name, port in zip("ab", app_ports, strict=True):
             log_path = tmp / f"gunicorn-{name}.log"
             log_file = open(log_path, "w")  # noqa: SIM115 (open for the server's lifetime)
-            processes[name] = bench.start_server(port, log_file, "statuscodes.settings", env)
+            processes[name] = harness.start_server(port, log_file, extra_env=env)
             apps.append((name, port, log_path))
         for name, port, log_path in apps:
-            wait_for(f"http://127.0.0.1:{port}/", processes[name], f"gunicorn {name}", log_path)
+            url = f"http://127.0.0.1:{port}/"
+            harness.wait_for_url(url, processes[name], log_path, STARTUP_TIMEOUT)
 
         main_conf = install_nginx(tmp, (nginx_port, tls_port), app_ports)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -262,13 +224,11 @@ def main():
         check = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t failed:\n{check.stdout}{check.stderr}")
-        processes["nginx"] = subprocess.Popen(
-            [*command, "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        processes["nginx"] = harness.spawn([*command, "-g", "daemon off;"])
         base = f"http://127.0.0.1:{nginx_port}"
-        wait_for(base + "/", processes["nginx"], "nginx", tmp / "nginx-error.log")
+        harness.wait_for_url(
+            base + "/", processes["nginx"], tmp / "nginx-error.log", STARTUP_TIMEOUT
+        )
 
         state = {
             "nginx": base,
@@ -308,7 +268,8 @@ def main():
     finally:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, signal.SIG_IGN)
-        stop_all(processes.values())
+        # All at once: scripts/with_postgres.py gives this script 10 s to finish.
+        harness.stop_all(processes.values(), grace=5)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from bench import free_port
+from harness import free_port
 
 DB_NAME = "statuscodes"
 SUPERUSER = "postgres"
@@ -90,6 +90,51 @@ def as_server_user(user, argv):
     if shutil.which("runuser"):
         return ["runuser", "-u", user.pw_name, "--", *argv]
     return ["su", "-s", "/bin/sh", user.pw_name, "-c", shlex.join(argv)]
+
+
+def server_options(port, socket_dir):
+    """pg_ctl start's -o: loopback, ``port``, the socket in ``socket_dir``, no durability."""
+    return " ".join(
+        [
+            "-c listen_addresses=127.0.0.1",
+            f"-p {port}",
+            f"-c unix_socket_directories={socket_dir}",
+            # Throwaway data: durability is not wanted, speed is.
+            "-c fsync=off",
+            "-c synchronous_commit=off",
+            "-c full_page_writes=off",
+        ]
+    )
+
+
+def server_location(url):
+    """Where the running server at ``url`` keeps its data, port and socket (to stop and
+    start it again: tests/test_deploy.py's outage)."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        values = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]
+            for name in ("data_directory", "port", "unix_socket_directories")
+        }
+    values["socket_dir"] = values["unix_socket_directories"].split(",")[0].strip()
+    return values
+
+
+def pg_ctl(args, cwd):
+    """pg_ctl ARGS as the server's user, in a session of its own (a Ctrl-C reaches the
+    command, not the server)."""
+    command = as_server_user(service_user(), [os.path.join(find_bin_dir(), "pg_ctl"), *args])
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+        start_new_session=True,
+    )
 
 
 def run_quiet(argv, what, **kwargs):
@@ -186,17 +231,7 @@ def main(argv):
 
         for attempt in range(5):
             port = free_port()
-            options = " ".join(
-                [
-                    "-c listen_addresses=127.0.0.1",
-                    f"-p {port}",
-                    f"-c unix_socket_directories={tmpdir}",
-                    # Throwaway data: durability is not wanted, speed is.
-                    "-c fsync=off",
-                    "-c synchronous_commit=off",
-                    "-c full_page_writes=off",
-                ]
-            )
+            options = server_options(port, tmpdir)
             start = subprocess.run(
                 as_server_user(
                     user, [pg_ctl, "start", "-D", datadir, "-l", logfile, "-w", "-o", options]

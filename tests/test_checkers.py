@@ -66,7 +66,7 @@ if __name__ == "__main__":
 
 
 import pytest  # noqa: E402
-from bench import free_port  # noqa: E402
+from harness import free_port  # noqa: E402
 
 pytestmark = pytest.mark.checkers
 

@@ -1,10 +1,12 @@
 """The production topology of deploy/, end to end: nginx, two gunicorns, PostgreSQL, Redis.
 
 scripts/stack.py starts it all on loopback (under scripts/with_postgres.py), as
-`make deploy` does; these tests drive it over HTTP and break parts of it. They
-run in order on one stack: the destructive ones (Redis stopped, an instance
-killed) come last. Marked ``deploy``: `make test` runs them once, in the SQLite
-pass (they bring their own PostgreSQL). Figures go to bench-results/deploy.json.
+`make deploy` does; these tests drive it over HTTP and break parts of it: the
+fault drills (floods, slow clients, a worker or an instance killed, PostgreSQL
+and Redis stopped) all run here, on this one stack (`make loadtest` measures load
+only). They run in order: the destructive ones (Redis stopped, an instance killed)
+come last. Marked ``deploy``: `make test` runs them once, in the SQLite pass (they
+bring their own PostgreSQL). Figures go to bench-results/deploy.json.
 """
 
 import contextlib
@@ -24,9 +26,10 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
-import bench  # scripts/, on pytest's path (pyproject.toml)
+import harness  # scripts/, on pytest's path (pyproject.toml)
 import pytest
 import trickle
+import with_postgres
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +39,7 @@ STARTUP_TIMEOUT = 300  # a loaded CI machine migrates slowly
 MICRO_CACHE = 1.0  # seconds nginx keeps a public page (deploy/nginx-statuscodes.conf)
 FAIL_TIMEOUT = 2.0  # seconds nginx leaves an instance alone after it failed (same file)
 MIN_SPEEDUP = float(os.environ.get("DEPLOY_MIN_SPEEDUP", "10"))
+FLOOD_MAX_GROWTH_MB = 30  # a worker's memory after a flood of unique URLs (README's goal)
 FIGURES = {}
 
 
@@ -75,22 +79,16 @@ def stack(tmp_path_factory):
         state["started"] = []  # instances a test started (a new release): stopped here
         yield state
     finally:
-        for server in state.get("started", []) if "state" in locals() else []:
-            if server.poll() is None:
-                bench.stop_server(server)
-        process.terminate()  # with_postgres.py stops stack.py, which stops the rest
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        harness.stop_all(state.get("started", []) if "state" in locals() else [])
+        # with_postgres.py stops stack.py, which stops the rest, then PostgreSQL.
+        harness.stop(process, grace=60)
         if FIGURES:
             (BASE_DIR / "bench-results").mkdir(exist_ok=True)
             (BASE_DIR / "bench-results" / "deploy.json").write_text(json.dumps(FIGURES, indent=2))
 
 
 def get(url, **headers):
-    return bench.fetch(url, {"Accept-Encoding": "identity", **headers})
+    return harness.fetch(url, {"Accept-Encoding": "identity", **headers})
 
 
 def text(url, **headers):
@@ -203,16 +201,11 @@ def test_an_editors_save_through_one_instance_shows_everywhere_on_the_next_reque
     assert status == 200 and marker in html
 
 
+WRK = {"headers": {"Accept-Encoding": "gzip, br"}, "timeout": "5s"}
+
+
 def _wrk(url, duration, connections=32, script=None):
-    command = [shutil.which("wrk"), "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
-    command += ["-H", "Accept-Encoding: gzip, br", "--timeout", "5s"]
-    if script:
-        command += ["-s", str(script)]
-    done = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60)
-    assert done.returncode == 0, done.stderr
-    figures = bench.parse_wrk(done.stdout)
-    figures["output"] = done.stdout
-    return figures
+    return harness.run_wrk(url, duration, connections=connections, script=script, **WRK)
 
 
 def test_cached_pages_through_nginx_outrun_one_gunicorn(stack):
@@ -332,11 +325,10 @@ def test_unknown_host_names_are_refused_and_each_name_has_its_own_cache_entry(st
 
 
 def _worker_rss_mb(master_pid):
-    import loadtest
-
-    workers = loadtest.workers_of(master_pid)
-    assert workers, f"gunicorn {master_pid} has no workers"
-    return sum(loadtest.rss_kb(pid) or 0 for pid in workers) / 1024
+    """The RSS of all the master's workers together."""
+    sizes = harness.workers_rss_mb(master_pid)
+    assert sizes, f"gunicorn {master_pid} has no workers"
+    return sum(sizes.values())
 
 
 def test_a_host_port_flood_through_nginx_leaves_memory_bounded(stack):
@@ -356,6 +348,48 @@ def test_a_host_port_flood_through_nginx_leaves_memory_bounded(stack):
     print("host-port flood through nginx:", FIGURES["host_port_flood_nginx"])
     assert statuses == {200}
     assert after - before < 30
+
+
+CODE_PAGES = ("/200/", "/301/", "/304/", "/404/", "/418/", "/429/", "/500/", "/503/")
+SEARCH_WORDS = ("timeout", "redirect", "teapot", "gone", "proxy", "cache", "auth")
+
+
+def _unique_urls(start, count):
+    """URLs nobody asked before, each a rendering of its own: code pages with a distinct
+    search to go back to, one in ten a distinct search."""
+    return [
+        f"/?q={SEARCH_WORDS[n % len(SEARCH_WORDS)]}+{n}"
+        if n % 10 == 0
+        else f"{CODE_PAGES[n % len(CODE_PAGES)]}?q=x{n}"
+        for n in range(start, start + count)
+    ]
+
+
+def test_a_unique_url_flood_goes_to_redis_not_into_the_workers(stack):
+    import redis
+
+    base, master = stack["a"]["url"], stack["a"]["pid"]  # no nginx: every URL reaches A
+    assert harness.flood(base, _unique_urls(0, 60), clients=6)["failed"] == 0  # warm
+    client = redis.Redis.from_url(stack["redis"]["url"])
+    entries = client.dbsize()
+    before = harness.workers_rss_mb(master)
+    flood = harness.flood(base, _unique_urls(1000, 3000), clients=6)
+    after = harness.workers_rss_mb(master)
+    stored = client.dbsize() - entries
+    redis_mb = client.info("memory")["used_memory"] / 2**20
+    client.close()
+    growth = {pid: after[pid] - before[pid] for pid in before if pid in after}
+    FIGURES["unique_url_flood_redis"] = {
+        **{key: round(value, 1) for key, value in flood.items()},
+        "entries_stored_in_redis": stored,
+        "redis_used_mb": round(redis_mb, 1),
+        "worker_growth_mb": [round(mb, 1) for mb in growth.values()],
+    }
+    print("unique-URL flood, Redis:", FIGURES["unique_url_flood_redis"])
+    assert flood["sent"] == 3000 and flood["failed"] == 0
+    assert stored >= 3000  # every rendering went to Redis...
+    assert len(growth) == len(before) == 3  # (no worker died)
+    assert max(growth.values()) < FLOOD_MAX_GROWTH_MB  # ...and the workers stayed small
 
 
 def _5xx_script(tmp_path, path_expression):
@@ -415,13 +449,7 @@ def test_anonymous_try_it_5xx_never_take_an_instance_out_of_nginx(stack, tmp_pat
 
 def test_a_bogus_session_cookie_is_rate_limited_and_readers_are_not(stack):
     url = stack["nginx"] + "/404/"
-    with_cookie = subprocess.run(
-        [shutil.which("wrk"), "-t2", "-c16", "-d3s", "--latency", "-H", "Cookie: sessionid=x", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    figures = bench.parse_wrk(with_cookie.stdout)
+    figures = harness.run_wrk(url, 3, connections=16, headers={"Cookie": "sessionid=x"})
     passed = figures["requests"] - figures["non_2xx_3xx"]  # the rest were 429s from nginx
     answers = [get(url, Cookie="sessionid=anything") for _ in range(60)]  # more than the burst
     status, headers, body = next(answer for answer in answers if answer[0] != 200)
@@ -471,14 +499,36 @@ def test_redis_asks_for_a_password_and_its_entries_are_never_unpickled_unsigned(
     assert "without our signature" in logs
 
 
-def _alive(pid):
-    """Running, not a zombie (stack.py reaps its children only when it stops)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # ours (an instance a test started): reap it
+def test_a_killed_worker_is_replaced_and_readers_lose_at_most_its_requests(stack, tmp_path):
+    # Paths nobody asked before reach an instance (searches would meet the rate limit).
+    script = _5xx_script(
+        tmp_path, "'/no-such-page-' .. math.random(1, 1000000000) .. '-' .. n .. '/'"
+    )
+    master = stack["b"]["pid"]
+    workers = harness.workers_of(master)
+    wrk = harness.start_wrk(stack["nginx"] + "/", 8, connections=16, script=script, **WRK)
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+        time.sleep(3)
+        victim = workers[0]
+        os.kill(victim, signal.SIGKILL)
+        replaced_in = harness.wait_for_workers(master, len(workers), 10, gone=[victim])
+    finally:
+        result = harness.finish_wrk(wrk)
+    failed = _count_5xx(result["output"]) + result["socket_errors"]
+    in_flight = int(stack["env"]["GUNICORN_THREADS"])  # what one gthread worker serves at once
+    FIGURES["kill_worker"] = {
+        "workers": len(workers),
+        "replaced_in_s": replaced_in and round(replaced_in, 2),
+        "requests": result["requests"],
+        "failed": failed,
+        "allowed": in_flight,
+    }
+    print("worker killed:", FIGURES["kill_worker"])
+    assert replaced_in is not None, "gunicorn did not replace the killed worker within 10 s"
+    assert failed <= in_flight, result["output"]
+    for _ in range(2 * len(workers)):  # and B itself answers, with its new worker
+        assert text(stack["b"]["url"] + f"/?q=after-kill-{secrets.token_hex(3)}")[0] == 200
+    assert "Traceback" not in Path(stack["b"]["log"]).read_text(errors="replace")
 
 
 def test_a_rolling_update_under_load_fails_no_request(stack, tmp_path):
@@ -487,56 +537,61 @@ def test_a_rolling_update_under_load_fails_no_request(stack, tmp_path):
     shutil.copytree(BASE_DIR / "staticfiles", release)
     (release / "reference" / "new-in-this-release.css").write_text("body{}\n")
     script = _5xx_script(tmp_path, "(n % 2 == 0) and '/404/' or ('/no-such-' .. n .. '/')")
-    wrk = subprocess.Popen(
-        [shutil.which("wrk"), "-t2", "-c8", "-d25s", "--latency", "--timeout", "5s",
-         "-s", str(script), stack["nginx"] + "/"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    wrk = harness.start_wrk(stack["nginx"] + "/", 25, connections=8, script=script, timeout="5s")
     time.sleep(2)
     for name in "ab":  # one instance at a time, as the README's update steps
         old = stack[name]
         os.killpg(old["pid"], signal.SIGTERM)  # gunicorn's graceful stop
         deadline = time.monotonic() + 30
-        while _alive(old["pid"]) and time.monotonic() < deadline:
+        # (stack.py reaps its children only when it stops: a zombie is gone.)
+        while harness.alive(old["pid"]) and time.monotonic() < deadline:
             time.sleep(0.1)
         port = urllib.parse.urlsplit(old["url"]).port
         log = open(Path(stack["dir"]) / f"gunicorn-{name}-new.log", "w")  # noqa: SIM115
-        new = bench.start_server(
-            port, log, "statuscodes.settings", {**stack["env"], "DJANGO_STATIC_ROOT": str(release)}
+        new = harness.start_server(
+            port, log, extra_env={**stack["env"], "DJANGO_STATIC_ROOT": str(release)}
         )
         stack["started"].append(new)
-        bench.wait_until_up(new, old["url"], Path(log.name), timeout=60)
+        harness.wait_for_url(old["url"] + "/", new, log.name, timeout=60)
         old["pid"], old["log"] = new.pid, log.name
         time.sleep(FAIL_TIMEOUT + 0.5)  # nginx tries a failed instance again after this
         if name == "a":  # mid-update: the new file is there, through nginx, every time
             for _ in range(6):
                 path = "/static/reference/new-in-this-release.css"
                 assert get(stack["nginx"] + path)[0] == 200
-    out, err = wrk.communicate(timeout=60)
-    figures = bench.parse_wrk(out)
-    errors = _count_5xx(out)
+    figures = harness.finish_wrk(wrk)
+    errors = _count_5xx(figures["output"])
     FIGURES["rolling_update"] = {
         "requests": figures["requests"],
         "5xx": errors,
         "socket_errors": figures["socket_errors"],
     }
     print("rolling update:", FIGURES["rolling_update"])
-    assert errors == 0 and figures["socket_errors"] == 0, out
+    assert errors == 0 and figures["socket_errors"] == 0, figures["output"]
 
 
-def test_slow_clients_cannot_starve_make_run(stack, tmp_path):
-    """gunicorn as `make run` starts it (no nginx; here on the stack's PostgreSQL)."""
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115
-    port = bench.free_port()
+@contextlib.contextmanager
+def _make_run(stack, log_path, **extra_env):
+    """gunicorn as `make run` starts it (no nginx, the per-process cache), on the stack's
+    PostgreSQL; yields (base URL, gunicorn master)."""
     env = {
         key: value
         for key, value in stack["env"].items()
         if not key.startswith("GUNICORN_") and key not in ("DJANGO_TRUSTED_PROXIES", "REDIS_URL")
     }
-    server = bench.start_server(port, log, "statuscodes.settings", env)
+    port = harness.free_port()
+    with open(log_path, "w") as log:
+        server = harness.start_server(port, log, extra_env={**env, **extra_env})
     base = f"http://127.0.0.1:{port}"
     try:
-        bench.wait_until_up(server, base, Path(log.name), timeout=60)
+        harness.wait_for_url(base + "/", server, log_path, timeout=60)
+        yield base, server
+    finally:
+        harness.stop(server)
+
+
+def test_slow_clients_cannot_starve_make_run(stack, tmp_path):
+    with _make_run(stack, tmp_path / "gunicorn.log") as (base, server):
         for body in (False, True):  # trickled headers, then trickled bodies
             result = trickle.run(base, connections=150, duration=10, interval=2.0, body=body)
             name = "slow_bodies_make_run" if body else "slow_clients_make_run"
@@ -552,27 +607,47 @@ def test_slow_clients_cannot_starve_make_run(stack, tmp_path):
         growth = _worker_rss_mb(server.pid) - before
         FIGURES["host_port_flood_make_run"] = {"requests": 1500, "growth_mb": round(growth, 1)}
         assert growth < 30
-    finally:
-        bench.stop_server(server)
+
+
+def test_a_unique_url_flood_grows_a_make_run_worker_only_up_to_its_cache_cap(stack, tmp_path):
+    """One worker, the per-process cache (LocMem, 1,000 renderings at most): six times
+    as many unique URLs. Its memory grows while the cache fills, then levels off."""
+    settings = {"WEB_CONCURRENCY": "1", "GUNICORN_MAX_REQUESTS": "0"}
+    with _make_run(stack, tmp_path / "gunicorn.log", **settings) as (base, server):
+        assert harness.wait_for_workers(server.pid, 1, 30) is not None
+        (worker,) = harness.workers_of(server.pid)
+        assert harness.flood(base, _unique_urls(0, 100))["failed"] == 0  # warm
+        sizes = [harness.rss_mb(worker)]
+        floods = []
+        for start in (1000, 4000):
+            floods.append(harness.flood(base, _unique_urls(start, 3000)))
+            sizes.append(harness.rss_mb(worker))
+    first, second = sizes[1] - sizes[0], sizes[2] - sizes[1]
+    FIGURES["unique_url_flood_make_run"] = {
+        "requests": sum(flood["sent"] for flood in floods),
+        "failed": sum(flood["failed"] for flood in floods),
+        "seconds": round(sum(flood["seconds"] for flood in floods), 1),
+        "rss_mb": [round(size, 1) for size in sizes],
+    }
+    print("unique-URL flood, make run:", FIGURES["unique_url_flood_make_run"])
+    assert [flood["sent"] for flood in floods] == [3000, 3000]
+    assert all(flood["failed"] == 0 for flood in floods)
+    assert first + second < FLOOD_MAX_GROWTH_MB
+    # Past the cap an entry replaces another: the second 3,000 add far less than the first.
+    assert second < max(first / 2, 2.0), sizes
 
 
 def test_readers_keep_reading_while_postgresql_is_stopped_and_all_recovers(stack):
-    import loadtest
-    import with_postgres
-
     apps = (stack["a"]["url"], stack["b"]["url"])
     for base in apps:
         # Every worker must have loaded the data: one at a time, new connections
         # may all go to the same worker (whichever wakes first), so load them at once.
         warm = _wrk(base + "/readyz", 2, connections=12)
-        assert warm["non_2xx_3xx"] == 0 and warm["socket_errors"] == 0
-    location = loadtest._server_location(stack["database_url"])
-    user, bindir = with_postgres.service_user(), with_postgres.find_bin_dir()
-    socket_dir = location["unix_socket_directories"].split(",")[0].strip()
-    datadir, port = location["data_directory"], location["port"]
-    stopped = loadtest._pg_ctl(
-        user, bindir, ["stop", "-D", datadir, "-m", "fast", "-w"], socket_dir
-    )
+        ready = text(base + "/readyz")
+        assert warm["non_2xx_3xx"] == 0 and warm["socket_errors"] == 0, (base, warm, ready)
+    where = with_postgres.server_location(stack["database_url"])
+    datadir, socket_dir = where["data_directory"], where["socket_dir"]
+    stopped = with_postgres.pg_ctl(["stop", "-D", datadir, "-m", "fast", "-w"], socket_dir)
     assert stopped.returncode == 0, stopped.stderr
     try:
         # The admin's truthful 503s, through nginx: answers, not instance failures.
@@ -580,17 +655,20 @@ def test_readers_keep_reading_while_postgresql_is_stopped_and_all_recovers(stack
             assert get(stack["nginx"] + "/admin/", Cookie="sessionid=some-session")[0] == 503
         for base in (*apps, stack["nginx"]):
             for number in range(6):
+                started = time.monotonic()
                 status, html = text(f"{base}/?q=outage+{number}")
                 assert status == 200 and "as it was last loaded" in html, (base, status)
+                assert time.monotonic() - started < 5, "an outage answer must not wait"
             status, body = text(base + "/readyz")
             assert status == 200 and "database: not answering" in body
+            assert text(base + "/healthz") == (200, "ok\n")
         status, body = text(stack["a"]["url"] + "/api/codes/418/")
         assert status == 200 and json.loads(body)["code"] == 418
     finally:
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={socket_dir}"
+        options = with_postgres.server_options(where["port"], socket_dir)
         log = os.path.join(socket_dir, "restarted.log")
-        started = loadtest._pg_ctl(
-            user, bindir, ["start", "-D", datadir, "-l", log, "-w", "-o", options], socket_dir
+        started = with_postgres.pg_ctl(
+            ["start", "-D", datadir, "-l", log, "-w", "-o", options], socket_dir
         )
         assert started.returncode == 0, started.stderr
     deadline = time.monotonic() + 15

@@ -1,18 +1,16 @@
 """Faults: readers keep reading through a database outage; writes say they failed.
 
 The outage here is every SQL statement failing, as when PostgreSQL goes away
-(`make loadtest` stops and starts a real PostgreSQL under gunicorn). The Redis
-tests run a real redis-server.
+(tests/test_deploy.py stops and starts a real PostgreSQL under gunicorn). The Redis
+tests run a real redis-server. giscus.app unreachable costs a page nothing.
 """
 
 import logging
 import shutil
 import socket
-import subprocess
-import time
 
+import harness
 import pytest
-from bench import free_port
 from django.db import connection
 
 from reference import catalogue
@@ -139,38 +137,14 @@ class RedisServer:
 
     def __init__(self, directory):
         self.directory = directory
-        self.port = free_port()
+        self.port = harness.free_port()
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        self.process = harness.start_redis(self.directory, self.port)
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        harness.stop(self.process)
 
 
 @pytest.fixture
@@ -218,3 +192,41 @@ def test_redis_going_away_is_a_cache_miss_logged_once(redis_cache, caplog, monke
         backend.set("page", b"back")
         assert backend.get("page") == b"back"
     assert any("back" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+# -- giscus.app unreachable ------------------------------------------------------------
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.mark.parametrize("path", ["/404/", "/"])
+def test_with_comments_configured_pages_are_complete_and_the_server_never_calls_giscus(
+    client, codes, giscus_configured, monkeypatch, path
+):
+    """Comments are giscus.app's script, loaded by the reader's browser when they scroll
+    to them (tests/browser/test_reference.py): the server only renders the container,
+    so a giscus.app that cannot be reached costs a page nothing."""
+    looked_up, connected = [], []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host, *args, **kwargs):
+        looked_up.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(sock, address):
+        connected.append(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    response = client.get(path)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="giscus"' in html and 'data-repo="example/statuscodes"' in html
+    if path == "/404/":
+        assert 'id="example-request"' in html and 'id="example-response"' in html
+    assert html.rstrip().endswith("</html>")
+    # The database (PostgreSQL in its pass) may be reached; nothing else is.
+    assert all(str(host) in LOOPBACK for host in looked_up), looked_up
+    assert all(address[0] in LOOPBACK for address in connected if isinstance(address, tuple))
