@@ -1,9 +1,11 @@
-"""Top-1 accuracy of search on the symptom queries in tests/data/search_eval.json.
+"""Accuracy of search on an evaluation set in tests/data/.
 
 Run after ``make setup`` (it reads the local database):
-    .venv/bin/python scripts/search_eval.py [dev|test|all] [-v]
-Prints each miss (query, expected code, what came first) and the accuracy per half.
-tests/test_search.py asserts the same figure on both halves together.
+    .venv/bin/python scripts/search_eval.py [--set questions] [dev|test|all] [-v]
+The default set is search_eval.json (symptom queries; tests/test_search.py
+asserts its top-1 figure); ``--set questions`` uses search_questions.json
+(real developer questions). Prints each miss (query, expected code, the first
+results) and, per half, how often the expected code came first and in the top 3.
 """
 
 import json
@@ -14,6 +16,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuscodes.settings")
+SETS = {"eval": "search_eval.json", "questions": "search_questions.json"}
 
 
 def main():
@@ -22,20 +25,28 @@ def main():
     django.setup()
     from reference import catalogue, search
 
-    halves = [arg for arg in sys.argv[1:] if not arg.startswith("-")] or ["dev"]
-    verbose = "-v" in sys.argv
-    cases = json.loads((BASE_DIR / "tests/data/search_eval.json").read_text())
+    args = sys.argv[1:]
+    name = "eval"
+    if "--set" in args:
+        at = args.index("--set")
+        name = args[at + 1]
+        del args[at : at + 2]
+    halves = [arg for arg in args if not arg.startswith("-")] or ["dev"]
+    verbose = "-v" in args
+    cases = json.loads((BASE_DIR / "tests/data" / SETS[name]).read_text())
     index = catalogue.current().index
     for half in ["dev", "test"] if halves == ["all"] else halves:
-        right = 0
+        top1 = top3 = 0
         for case in cases[half]:
             found = [e.code for e in index.search(search.parse({"q": case["q"]}))]
-            ok = bool(found) and found[0] == case["code"]
-            right += ok
+            ok = found[:1] == [case["code"]]
+            top1 += ok
+            top3 += case["code"] in found[:3]
             if verbose or not ok:
                 mark = "ok  " if ok else "MISS"
                 print(f"{mark} {case['q']!r:45} want {case['code']} got {found[:5]}")
-        print(f"{half}: {right}/{len(cases[half])} first result right")
+        n = len(cases[half])
+        print(f"{half}: top-1 {top1}/{n} ({top1 / n:.0%}), top-3 {top3}/{n} ({top3 / n:.0%})")
 
 
 if __name__ == "__main__":
