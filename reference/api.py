@@ -6,12 +6,17 @@ conditional requests with 304. Anyone may read it from any origin (CORS),
 and errors are JSON too, with the status that fits.
 """
 
-from django.http import JsonResponse
+import json
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
-from . import catalogue, compare, search
-from .decorators import public
+from . import capture, catalogue, compare, explain, search
+from .decorators import no_store, public
 from .models import CLASS_SLUGS
 from .openapi import openapi_document
 
@@ -238,3 +243,124 @@ def comparison(request, slug):
             valid_comparisons=list(compare.BY_SLUG),
         )
     return _json(serialize_comparison(found, request))
+
+
+# -- Explain a response -----------------------------------------------------------------
+
+EXPLAIN_ALLOW = "POST, OPTIONS"
+# How the text to explain may come: JSON, or the capture itself as the body (what
+# `curl --data-binary @-` sends is labelled as a form).
+RAW_TYPES = ("text/plain", "application/octet-stream", "application/x-www-form-urlencoded", "")
+JSON_SHAPE = 'Send {"message": "<the response>", "entry": 1} (entry optional), or the text itself.'
+
+
+class BadExplainRequest(ValueError):
+    def __init__(self, status, error, message, **extra):
+        super().__init__(message)
+        self.response = json_error(status, error, message, **extra)
+
+
+def _entry(value):
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 999_999:
+        return value
+    raise BadExplainRequest(
+        400,
+        "Bad Request",
+        "“entry” is the number of the response to explain: 1, 2, …",
+        parameter="entry",
+    )
+
+
+def _explain_input(request):
+    """(bytes, came as text?, entry) from the request, or BadExplainRequest."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise BadExplainRequest(
+            413,
+            "Content Too Large",
+            f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB; send at most "
+            f"{capture.MAX_BYTES // 2**20} MB of text.",
+        ) from None
+    if request.content_type == "application/json":
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            raise BadExplainRequest(
+                400, "Bad Request", f"The body is not JSON. {JSON_SHAPE}"
+            ) from None
+        if not isinstance(document, dict) or not isinstance(document.get("message"), str):
+            raise BadExplainRequest(
+                400, "Bad Request", f"“message” must be a string. {JSON_SHAPE}", parameter="message"
+            )
+        return document["message"].encode(), True, _entry(document.get("entry"))
+    if request.content_type not in RAW_TYPES:
+        raise BadExplainRequest(
+            415,
+            "Unsupported Media Type",
+            f"{request.content_type[:60]} is not read here. {JSON_SHAPE}",
+            accepted=["application/json", "text/plain"],
+        )
+    return body, False, _entry(request.GET.get("entry"))
+
+
+def _explain_post(request):
+    try:
+        data, as_text, number = _explain_input(request)
+        captured = capture.read(data, pasted=as_text)
+    except BadExplainRequest as error:
+        return error.response
+    except capture.TooLarge as error:
+        return json_error(413, "Content Too Large", str(error))
+    except capture.Unreadable as error:
+        return json_error(422, "Unprocessable Content", str(error), expected=capture.EXPECTED)
+    count = len(captured.responses)
+    if number is not None and number > count:
+        return json_error(
+            422,
+            "Unprocessable Content",
+            f"There {'is' if count == 1 else 'are'} {count} response{'s' if count > 1 else ''} "
+            f"in what you sent, so no entry {number}.",
+            parameter="entry",
+            entries=count,
+        )
+    result = explain.explain(captured, number, explain.codes_for(request))
+    for found in (result["status"], result["status"].get("fallback")):
+        if found and found.get("path"):
+            found["url"] = request.build_absolute_uri(found["path"])
+    return _json(result)
+
+
+def _explain_options(request):
+    response = HttpResponse(b"")
+    del response["Content-Type"]
+    response["Allow"] = EXPLAIN_ALLOW
+    if "Access-Control-Request-Method" in request.headers:  # a CORS preflight
+        response["Access-Control-Allow-Methods"] = "POST"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = str(settings.CORS_MAX_AGE)
+    return response
+
+
+# Stores nothing and reads no cookie (see views.explain_response): open to any origin.
+@csrf_exempt
+def explain_response(request):
+    """``POST /api/explain/``: the explanation of a response, as JSON."""
+    if request.method == "OPTIONS":
+        response = _explain_options(request)
+    elif request.method != "POST":
+        response = json_error(
+            405,
+            "Method Not Allowed",
+            f"{request.method[:20]} is not allowed: POST the response to explain. {JSON_SHAPE}",
+        )
+        response["Allow"] = EXPLAIN_ALLOW
+    else:
+        response = _explain_post(request)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return no_store(response)

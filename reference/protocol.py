@@ -191,6 +191,18 @@ HEADER_RULES = {
 }
 
 
+# Framing fields a response with no content must not carry: RFC 9110 §8.6 (Content-Length)
+# and RFC 9112 §6.1 (Transfer-Encoding) both forbid them in 1xx and 204 responses.
+FORBIDDEN_FRAMING = (("Content-Length", "RFC 9110 §8.6"), ("Transfer-Encoding", "RFC 9112 §6.1"))
+
+
+def forbidden_fields(code):
+    """(name, source) of the header fields a response with ``code`` must not carry."""
+    if 100 <= code < 200 or code == 204:
+        return list(FORBIDDEN_FRAMING)
+    return []
+
+
 def header_rules(code):
     """The HeaderRules for ``code`` (an empty list when it needs none)."""
     return list(HEADER_RULES.get(code, []))

@@ -40,4 +40,6 @@ urlpatterns = [
     path("compare/<slug:slug>/", views.comparison, name="compare"),
     path("api/compare/", api.comparisons, name="api-compare-index"),
     path("api/compare/<str:slug>/", api.comparison, name="api-compare"),
+    path("explain/", views.explain_response, name="explain"),
+    path("api/explain/", api.explain_response, name="api-explain"),
 ]

@@ -7,6 +7,7 @@ GETs with 304, and its rendering is cached under a key that includes that
 version: an editor's save is visible on the very next request.
 """
 
+import hashlib
 import json
 import logging
 from urllib.parse import urlencode
@@ -16,11 +17,35 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
-from . import api, catalogue, compare, middleware, protocol, search, snippets, tryit
-from .decorators import cache_control_public, finish, is_editor, no_store, public, wants_partial
+from . import (
+    api,
+    capture,
+    catalogue,
+    compare,
+    explain,
+    middleware,
+    protocol,
+    search,
+    snippets,
+    tryit,
+)
+from .decorators import (
+    PAGE_VARY,
+    VALIDATORS,
+    cache_control_public,
+    finish,
+    is_editor,
+    no_store,
+    public,
+    wants_partial,
+)
 from .models import CLASS_SLUGS, CLASSES
 from .pagecache import render_page
 
@@ -359,3 +384,133 @@ def comparison(request: HttpRequest, slug: str) -> HttpResponse:
         return {"comparison": found, "rows": rows, "others": others}
 
     return render_page(request, "reference/compare.html", build_context)
+
+
+# -- Explain a response ------------------------------------------------------------------
+
+# What the answer depends on: Accept chooses between the page and plain text.
+EXPLAIN_VARY = (*PAGE_VARY, "Accept")
+# A browser form (ours, or htmx's copy of it) starts with one of these; what curl pipes
+# is the capture itself, which never does.
+FORM_FIELDS = (b"message=", b"entry=", b"for=")
+
+
+def answer_type(request: HttpRequest) -> str:
+    """``"partial"`` for htmx, else ``"html"`` or ``"text"`` by Accept (never User-Agent).
+
+    HTML only when the client prefers it to plain text: browsers list text/html, while
+    curl's ``*/*`` (or no Accept at all) gets text.
+    """
+    if wants_partial(request):
+        return "partial"
+    preferred = request.get_preferred_type(["text/plain", "text/html"])
+    return "html" if preferred == "text/html" else "text"
+
+
+def digest(data: bytes) -> str:
+    """Names the text an entry number was picked from, so a new paste starts afresh."""
+    return hashlib.blake2s(data, digest_size=8).hexdigest()
+
+
+def _number(value):
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else None
+
+
+def _posted(request):
+    """(the capture's bytes, pasted in a text box?, the entry number asked for)."""
+    try:
+        body = request.body
+        form = request.content_type == "multipart/form-data" or (
+            request.content_type == "application/x-www-form-urlencoded"
+            and body.startswith(FORM_FIELDS)
+        )
+        if not form:  # piped: curl --data-binary @-, the entry in the query string
+            return body, False, _number(request.GET.get("entry"))
+        upload = request.FILES.get("message")
+        if upload is not None:  # curl -F message=@file
+            return upload.read(capture.MAX_BYTES + 1), False, _number(request.POST.get("entry"))
+        data = request.POST.get("message", "").encode()
+    except RequestDataTooBig:
+        raise capture.TooLarge(
+            f"What you sent is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB; this "
+            f"page reads at most {capture.MAX_BYTES // 2**20} MB of text."
+        ) from None
+    except (TooManyFieldsSent, MultiPartParserError):
+        raise capture.Unreadable(
+            "The form could not be read: send the text as the “message” field, or as the "
+            "request's whole body."
+        ) from None
+    # An entry picked from an earlier paste means nothing for a new one.
+    same = request.POST.get("for") == digest(data)
+    return data, True, _number(request.POST.get("entry")) if same else None
+
+
+EXPECTED_TEXT = "Expected one of:\n" + "".join(f"  - {line}\n" for line in capture.EXPECTED)
+
+
+def _explain_context(request):
+    url = request.build_absolute_uri(reverse("reference:explain"))
+    return {"expected": capture.EXPECTED, "message": "", "explain_url": url}
+
+
+def _explained(request, answer):
+    """The answer to a POST: the explanation, or why there is none (413, 422)."""
+    context = _explain_context(request)
+    status = 200
+    try:
+        data, pasted, number = _posted(request)
+        if pasted:
+            context["message"] = data.decode()
+        captured = capture.read(data, pasted=pasted)
+    except capture.TooLarge as error:
+        status, context["error"] = 413, str(error)
+    except capture.Unreadable as error:
+        status, context["error"] = 422, str(error)
+    else:
+        context["result"] = explain.explain(captured, number, explain.codes_for(request))
+        context["digest"] = digest(data)
+    if answer == "text":
+        if "result" in context:
+            base = request.build_absolute_uri("/").rstrip("/")
+            body = explain.as_text(context["result"], base)
+        else:
+            body = f"Could not explain this: {context['error']}\n\n{EXPECTED_TEXT}"
+        response = HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        template = "reference/explain.html" + ("#htmx-response" if answer == "partial" else "")
+        response = render(request, template, context, status=status)
+    patch_vary_headers(response, EXPLAIN_VARY)
+    return no_store(response)
+
+
+# Nothing sent here is stored or logged, and the view reads no cookie and no session,
+# so a forged cross-site post could only show the reader an explanation of its own
+# text, escaped: like try-it, the view is exempt from CSRF, which is what lets
+# `curl --data-binary @-` post without a token. Browsers say where a post comes from
+# (Sec-Fetch-Site), and cross-site posts are refused all the same.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def explain_response(request: HttpRequest) -> HttpResponse:
+    """``/explain/``: paste a response (or pipe curl's output), get it explained."""
+    answer = answer_type(request)
+    if request.method == "POST":
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            response = HttpResponse(
+                "403 Forbidden: this form only takes posts from its own page; "
+                "scripts on other sites can use POST /api/explain/.\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
+            return no_store(response)
+        return _explained(request, answer)
+    if answer == "text":
+        url = request.build_absolute_uri()
+        response = HttpResponse(
+            explain.usage(url, request.build_absolute_uri(reverse("reference:api-explain"))),
+            content_type="text/plain; charset=utf-8",
+        )
+    else:
+        template = "reference/explain.html" + ("#htmx-response" if answer == "partial" else "")
+        response = render(request, template, _explain_context(request))
+    return finish(request, response, VALIDATORS["content"], vary=EXPLAIN_VARY)

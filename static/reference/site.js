@@ -1,6 +1,7 @@
 // What htmx does not do: keyboard shortcuts, copy buttons, clean search URLs,
-// the way back to the last search, and loading Giscus only when its thread
-// scrolls into view (no third-party request before then).
+// the way back to the last search, showing why a response could not be explained,
+// and loading Giscus only when its thread scrolls into view (no third-party request
+// before then).
 (function () {
   "use strict";
 
@@ -24,6 +25,16 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var parameters = event.detail.parameters;
     if (parameters.q !== undefined && !String(parameters.q).trim()) delete parameters.q;
+  });
+
+  // "Explain a response" answers 413 and 422 with the reason, which the reader must see:
+  // htmx leaves 4xx answers out unless told to swap them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (event.detail.target.id === "explanation" && (status === 413 || status === 422)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 
   // Result links carry no query (one URL per page), so the last search is kept
