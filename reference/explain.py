@@ -285,7 +285,7 @@ def explain(captured, number=None, by_code=None):
 
     notes = []
     if linter is not None:
-        notes = [n for n in (_note(note, secrets) for note in linter.notes[:MAX_NOTES]) if n]
+        notes = [n for n in (_note(note, secrets) for note in list(linter.notes)[:MAX_NOTES]) if n]
         notes = _corrected(notes, response, entry)
     problems = _problems(response, entry, present, notes, linter, content)
     headers = _headers(response, notes, present)
@@ -470,8 +470,10 @@ def _headers(response, notes, present):
 
 
 def _duration(seconds):
+    """httplint's words for a span ("10 minutes"), with the exact seconds when they differ."""
     seconds = int(seconds)
-    return f"{relative_time(seconds, 0, 0)} ({seconds:,} s)" if seconds >= 60 else f"{seconds} s"
+    words = str(relative_time(seconds, 0, 0))
+    return f"{seconds:,} s" if words.endswith("seconds") else f"{words} ({seconds:,} s)"
 
 
 def _caching(response, entry, linter, notes, present):
@@ -551,17 +553,17 @@ def _caching(response, entry, linter, notes, present):
 
 
 def _lifetime_line(fresh, age):
-    since = " from now" if age else " from when it was sent"
-    private, shared = fresh["private"], fresh["shared"]
-    if private is not None and shared is not None and private != shared:
-        return (
-            f"Fresh for {_duration(private)} in a browser and {_duration(shared)} in shared "
-            f"caches{since}: reused without asking the server until then."
-        )
-    lifetime = private if private is not None else shared
-    if not lifetime:
-        return "Stale at once (a lifetime of 0): caches must check with the server before reuse."
-    return f"Fresh for {_duration(lifetime)}{since}: reused without asking the server until then."
+    since = "from now" if age else "from when it was sent"
+    parts = []
+    for who, left in (("in a browser", fresh["private"]), ("in shared caches", fresh["shared"])):
+        if left is not None:
+            parts.append(f"fresh for {_duration(left)} {who}" if left else f"already stale {who}")
+    if len(parts) == 2 and fresh["private"] == fresh["shared"]:
+        parts = [parts[0].removesuffix(" in a browser")]
+    text = " and ".join(parts)
+    if not any(fresh.values()):
+        return f"It is {text}: a cache must check with the server before reusing it."
+    return f"It is {text}, {since}: reused without asking the server until then."
 
 
 def _heuristic_line(code, checker):

@@ -4,6 +4,7 @@ Built from the same constants the views use (the class slugs, the method
 list, the Cache-Control value from settings), so it cannot drift from them.
 """
 
+from .capture import MAX_BYTES
 from .decorators import API_ALLOW, cache_control_public
 from .models import CLASS_SLUGS
 
@@ -35,7 +36,7 @@ def _base_document() -> dict:
                 "Responses carry an ETag and Last-Modified (answer If-None-Match or "
                 f"If-Modified-Since with 304), `Cache-Control: {cache_control}`, and "
                 "`Access-Control-Allow-Origin: *`. Errors are JSON with `status`, `error` "
-                "and `message`."
+                "and `message`. `POST /api/explain/` explains a response you send (no-store)."
             ),
         },
         "servers": [{"url": "/"}],
@@ -308,6 +309,9 @@ def openapi_document() -> dict:
     status_code["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none"]
     document["paths"].update(_comparison_paths())
     document["components"]["schemas"].update(_COMPARISON_SCHEMAS)
+    document["paths"].update(_EXPLAIN_PATHS)
+    document["components"]["schemas"].update(_EXPLAIN_SCHEMAS)
+    document["components"]["schemas"]["Error"]["properties"].update(_EXPLAIN_ERROR_FIELDS)
     return document
 
 
@@ -401,4 +405,237 @@ _COMPARISON_SCHEMAS = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Comparison"}},
         },
     },
+}
+
+
+# -- Explain a response (POST /api/explain/) ---------------------------------------------
+
+
+def _error(description):
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_EXPLAIN_PATHS = {
+    "/api/explain/": {
+        "post": {
+            "operationId": "explainResponse",
+            "summary": "Explain an HTTP response: paste what curl or a browser showed",
+            "description": (
+                "Send the output of `curl -i` or `curl -v`, response headers copied from a "
+                "browser, or a HAR file (or one entry), up to 1 MB: as JSON "
+                '(`{"message": "…", "entry": 1}`) or as the body itself (text/plain; what '
+                "`curl --data-binary @-` sends is read the same way). The answer: the status "
+                "and its page, each header with what it is for, what is wrong or missing "
+                "(httplint's checks and the header fields the code needs), caching and CORS. "
+                "Cookie and credential values are masked; nothing is stored. Responses are "
+                "`Cache-Control: no-store`."
+            ),
+            "parameters": [
+                {
+                    "name": "entry",
+                    "in": "query",
+                    "required": False,
+                    "description": (
+                        "For a text body holding several responses (curl -iL, a HAR file): "
+                        "which to explain, from 1. Without it: the last curl printed, or the "
+                        "HAR file's page."
+                    ),
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 999999},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ExplainRequest"},
+                        "example": {
+                            "message": "HTTP/1.1 401 Unauthorized\r\n"
+                            "Content-Type: text/plain\r\nContent-Length: 9\r\n\r\nSign in.\n"
+                        },
+                    },
+                    "text/plain": {
+                        "schema": {"type": "string"},
+                        "example": "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n",
+                    },
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "The explanation.",
+                    "headers": {
+                        "Cache-Control": {"schema": {"type": "string", "const": "no-store"}},
+                        "Access-Control-Allow-Origin": {"$ref": "#/components/headers/AllowOrigin"},
+                    },
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Explanation"}}
+                    },
+                },
+                "400": _error("The JSON is not an object with a string “message”, or a bad entry."),
+                "405": {
+                    "description": "Any method but POST or OPTIONS.",
+                    "headers": {"Allow": {"schema": {"type": "string", "const": "POST, OPTIONS"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+                "413": _error("Over 1 MB."),
+                "415": _error("A body that is neither JSON nor text."),
+                "422": _error(
+                    "No HTTP response could be read in the text (the message says why, "
+                    "`expected` lists what is read), or no such entry."
+                ),
+            },
+        }
+    }
+}
+
+_NOTE = {
+    "type": "object",
+    "required": ["level", "label", "category", "text", "details", "id", "field"],
+    "properties": {
+        "level": {"type": "string", "enum": ["bad", "warning", "info", "good"]},
+        "label": {"type": "string", "description": "The level in a word: Problem, Warning…"},
+        "category": {"type": "string", "description": "httplint's category, or Reference."},
+        "text": {"type": "string", "description": "One line, plain text."},
+        "details": {"type": "array", "items": {"type": "string"}},
+        "id": {"type": "string", "description": "httplint's note name; empty for ours."},
+        "field": {"type": "string", "description": "The header field it is about (lower case)."},
+        "source": {"type": "string", "description": "Our checks: the RFC section."},
+        "url": {"type": "string"},
+    },
+}
+_NOTES = {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}
+_LINES = {"type": "array", "items": {"type": "string"}}
+_SECONDS = {"type": ["number", "null"], "description": "Seconds of freshness left, or null."}
+
+_EXPLAIN_SCHEMAS = {
+    "ExplainRequest": {
+        "type": "object",
+        "required": ["message"],
+        "properties": {
+            "message": {
+                "type": "string",
+                "maxLength": MAX_BYTES,
+                "description": "What curl or the browser showed (at most 1 MB as UTF-8).",
+            },
+            "entry": {"type": "integer", "minimum": 1, "maximum": 999999},
+        },
+    },
+    "Note": _NOTE,
+    "Explanation": {
+        "type": "object",
+        "required": [
+            "read_as",
+            "entries",
+            "entry",
+            "request",
+            "status",
+            "problems",
+            "counts",
+            "headers",
+            "caching",
+            "cors",
+            "notes",
+            "content",
+            "masked",
+        ],
+        "properties": {
+            "read_as": {"type": "string", "description": "What the text was read as."},
+            "entries": {
+                "type": "array",
+                "description": "Every response found, to pick one with `entry`.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "number": {"type": "integer"},
+                        "label": {"type": "string"},
+                        "status": {"type": ["integer", "null"]},
+                    },
+                },
+            },
+            "entry": {"type": "integer", "description": "The one explained."},
+            "entries_left_out": {"type": "integer"},
+            "request": {
+                "type": ["object", "null"],
+                "description": "When the text shows it (curl -v, HAR); query values hidden.",
+                "properties": {"method": {"type": "string"}, "url": {"type": "string"}},
+            },
+            "status": {
+                "type": "object",
+                "required": ["code", "text", "reason", "version", "known"],
+                "properties": {
+                    "code": {"type": ["integer", "null"]},
+                    "text": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "version": {"type": "string"},
+                    "known": {"type": "boolean", "description": "A code this reference has."},
+                    "name": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "official": {"type": "boolean"},
+                    "url": {"type": "string", "format": "uri", "description": "Its page."},
+                    "meanings": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "problems": {**_NOTES, "description": "What is wrong or missing, worst first."},
+            "counts": {
+                "type": "object",
+                "properties": {"bad": {"type": "integer"}, "warning": {"type": "integer"}},
+            },
+            "headers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "value", "masked", "about", "notes"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "value": {"type": "string", "description": "Cookie values masked."},
+                        "masked": {"type": "boolean"},
+                        "about": {"type": "string", "description": "What the field is for."},
+                        "notes": _NOTES,
+                    },
+                },
+            },
+            "caching": {
+                "type": "object",
+                "required": ["stored_by", "fresh_for", "heuristic", "lines", "notes"],
+                "properties": {
+                    "stored_by": {"type": "string", "enum": ["all", "private", "shared", "none"]},
+                    "fresh_for": {
+                        "type": "object",
+                        "properties": {"private": _SECONDS, "shared": _SECONDS},
+                    },
+                    "heuristic": {
+                        "type": "boolean",
+                        "description": "Caches may pick a lifetime (RFC 9111 §4.2.2).",
+                    },
+                    "lines": _LINES,
+                    "notes": _NOTES,
+                },
+            },
+            "cors": {
+                "type": ["object", "null"],
+                "properties": {"lines": _LINES, "notes": _NOTES},
+            },
+            "notes": {**_NOTES, "description": "httplint's other notes."},
+            "content": {
+                "type": "object",
+                "properties": {
+                    "checked": {"type": "boolean"},
+                    "length": {"type": ["integer", "null"]},
+                    "note": {"type": "string"},
+                },
+            },
+            "masked": {"type": "boolean", "description": "Some values were masked."},
+            "checked_by": {"type": ["string", "null"]},
+        },
+    },
+}
+
+_EXPLAIN_ERROR_FIELDS = {
+    "expected": {"type": "array", "items": {"type": "string"}, "description": "What is read."},
+    "entries": {"type": "integer", "description": "How many responses the text holds."},
+    "accepted": {"type": "array", "items": {"type": "string"}},
 }
