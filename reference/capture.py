@@ -22,11 +22,17 @@ MAX_ENTRIES = 1000  # responses (HAR entries) offered to pick from
 # RFC 9110 §5.6.2: a field name is a token.
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _FIELD_LINE = re.compile(rb"(" + _TOKEN + rb")[ \t]*:[ \t]*(.*)")
-_STATUS_LINE = re.compile(rb"HTTP/(\S*)[ \t]+(\S+)(?:[ \t](.*))?")
+_STATUS_LINE = re.compile(rb"HTTP/(\S*)[ \t]+(\S+)(?:\s(.*))?")
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 # What Chromium's network panel shows above the headers (its "General" section).
 _GENERAL = re.compile(
     rb"(Request URL|Request Method|Status Code|Remote Address|Referrer Policy):[ \t]*(.*)", re.I
+)
+# A line that names a field (or a "General" line) whose value may be on the next line.
+_LABEL = re.compile(
+    rb"(" + _TOKEN + rb"|Request URL|Request Method|Status Code|Remote Address|Referrer Policy)"
+    rb"[ \t]*(:?)",
+    re.I,
 )
 _SECTION_TITLE = re.compile(rb"(General|Response Headers|Request Headers)(?:[ \t]*\(\d+\))?", re.I)
 _VERSIONS = {"http/1.0": "1.0", "http/1.1": "1.1", "http/2": "2", "http/2.0": "2", "h2": "2"}
@@ -162,7 +168,7 @@ def _fields(lines, response, first_line_number=1):
 
 def _status(line):
     """(version, status, status_text, reason) from a status line (bytes)."""
-    match = _STATUS_LINE.fullmatch(line.rstrip(b"\r"))
+    match = _STATUS_LINE.match(line.rstrip(b"\r"))
     version, code, reason = match[1], match[2], match[3] or b""
     status = int(code) if re.fullmatch(rb"[0-9]{3}", code) else None
     return _text(version), status, _text(code)[:20], _text(reason.strip())
@@ -215,14 +221,48 @@ def _next_response(rest, response):
     return len(rest)
 
 
+def _is_field(line):
+    """A "Name: value" line, and not a URL such as a Location's value on a line of its own."""
+    return bool(_FIELD_LINE.fullmatch(line)) and not re.match(rb"[A-Za-z][\w+.-]*://", line)
+
+
+def _panel_lines(data):
+    """Non-empty lines, each field on one line.
+
+    Chromium's panel, out of its raw view, copies a field as its name (or "name:") and
+    its value on two lines, and the "General" lines ("Status Code") likewise.
+    """
+    raw = [(number, line.strip()) for number, line in enumerate(data.split(b"\n"), 1)]
+    raw = [(number, line) for number, line in raw if line]
+    lines = []
+    index = 0
+    while index < len(raw):
+        number, line = raw[index]
+        following = raw[index + 1][1] if index + 1 < len(raw) else None
+        label = _LABEL.fullmatch(line)
+        # A "General" label always takes the next line; a field's name unless that line is
+        # a field itself (an empty "X-Empty:" in the raw view is followed by one).
+        takes = label and (b" " in label[1] or not _is_field(following or b""))
+        if (
+            following is not None
+            and takes
+            and not _SECTION_TITLE.fullmatch(line)
+            and not line.isdigit()
+        ):
+            lines.append((number, label[1] + b": " + following))
+            index += 2
+        else:
+            lines.append((number, line))
+            index += 1
+    return lines
+
+
 def _read_panel(data):
     """Headers copied from a browser's network panel, with or without its "General" lines."""
     response = Response(None, "", "", "")
     method = url = None
     section = b"response headers"
-    kept = []
-    for number, line in enumerate(data.split(b"\n"), 1):
-        line = line.strip()
+    for number, line in _panel_lines(data):
         title = _SECTION_TITLE.fullmatch(line)
         general = _GENERAL.fullmatch(line)
         if title:
@@ -243,31 +283,12 @@ def _read_panel(data):
             if re.fullmatch(rb"[0-9]{3}", code):
                 response.status = int(code)
         elif section == b"response headers":
-            kept.append((number, line))
-    # Chromium copies a field as "name" (or "name:") and its value on two lines when the
-    # panel is not in its raw view. "name:" always takes the next line; a bare name takes
-    # it unless that line is a field itself.
-    lines = []
-    index = 0
-    while index < len(kept):
-        number, line = kept[index]
-        following = kept[index + 1][1] if index + 1 < len(kept) else None
-        named = re.fullmatch(_TOKEN + rb"[ \t]*:", line)
-        bare = re.fullmatch(_TOKEN, line) and not line.isdigit()
-        if following is not None and (named or (bare and not _FIELD_LINE.fullmatch(following))):
-            lines.append((number, line.rstrip(b": \t") + b": " + following))
-            index += 2
-        else:
-            lines.append((number, line))
-            index += 1
-    for number, line in lines:
-        _fields([line], response, number)
+            _fields([line], response, number)
     if response.status is None and not response.headers:
         raise Unreadable("Neither a status line nor any “Name: value” header line was found.")
     if method or url:
         response.request = Request((method or "GET").upper(), url or "")
     response.body_note = "Headers only: there is no content to check."
-    response.version = ""
     return response
 
 

@@ -238,6 +238,37 @@ def test_a_vendor_code_links_to_its_page_and_says_who_sends_it(client, codes):
     assert "Cloudflare" in status["origin"]
 
 
+# The network panel out of its raw view: its "General" lines, then the headers, each on
+# one line or name and value on two, as copying a selection gives them.
+PANEL_ONE_LINE = (
+    "General\nRequest URL: https://example.com/a?token=abc\nRequest Method: GET\n"
+    "Status Code: 304 Not Modified\nRemote Address: 93.184.215.14:443\n"
+    'Response Headers\ncache-control: max-age=60\netag: "x"\n'
+    "Request Headers\ncookie: session=hidden-value\n"
+)
+PANEL_TWO_LINES = (
+    "Request URL\nhttps://example.com/a?token=abc\nRequest Method\nGET\nStatus Code\n"
+    '304 Not Modified\ncache-control\nmax-age=60\netag:\n"x"\nlocation:\nhttps://example.com/b\n'
+)
+
+
+@pytest.mark.parametrize("text", [PANEL_ONE_LINE, PANEL_TWO_LINES])
+def test_headers_copied_from_the_panel_are_read_in_either_layout(client, codes, text):
+    result = api(client, text.encode())
+    assert result["status"]["code"] == 304
+    assert result["request"] == {"method": "GET", "url": "https://example.com/a?token=…"}
+    names = [h["name"] for h in result["headers"]]
+    assert names[:2] == ["cache-control", "etag"] and "cookie" not in names
+    assert result["unread_lines"] == []
+
+
+def test_headers_without_a_status_line_are_explained_with_a_warning(client, codes):
+    result = api(client, b"content-type: text/html\nx-frame-options: DENY\n")
+    assert result["status"]["code"] is None
+    assert has(problems(result, "warning"), "No status line")
+    assert [h["name"] for h in result["headers"]] == ["content-type", "x-frame-options"]
+
+
 def test_an_unknown_code_points_to_the_x00_of_its_class(client, codes):
     result = api(client, b"HTTP/1.1 299 Odd\r\nContent-Length: 0\r\n\r\n")
     assert not result["status"]["known"]
