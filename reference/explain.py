@@ -30,7 +30,6 @@ MASK = "•••"
 CORS_NAME = str(categories.CORS.value)
 LEVELS = {levels.BAD: "bad", levels.WARN: "warning", levels.GOOD: "good", levels.INFO: "info"}
 LABELS = {"bad": "Problem", "warning": "Warning", "good": "Good", "info": "Note"}
-SECRET_FIELDS = ("set-cookie", "cookie", "authorization", "proxy-authorization")
 MAX_VALUE = 2000  # characters of a header value shown back
 # What httplint reads of each field value: real servers refuse fields far shorter
 # (8 to 16 KB), and a 1 MB cookie would cost it minutes and a million notes.
@@ -75,7 +74,7 @@ WHO = {
     "lifetime, and nothing allows browsers to keep it.",
     "none": "No cache may store it.",
 }
-# How a reader pastes or pipes what they have, shown when we could not read it.
+# What the text was read as (capture.Capture.kind), in words.
 KINDS = {
     "text": "a status line and headers (curl -i, or a browser's raw headers)",
     "curl -v": "curl -v output",
@@ -84,11 +83,15 @@ KINDS = {
 }
 
 
-class Unreadable(capture.Unreadable):
-    pass
-
-
 # -- Shown back: masked, one line ----------------------------------------------------
+
+
+def _masked_pair(pair):
+    """A cookie's "name=value" with the value hidden; with no "=", it is all value."""
+    name, equals, value = pair.strip().partition("=")
+    if not (value.strip() if equals else name):
+        return pair.strip()
+    return f"{name}={MASK}" if equals else MASK
 
 
 def mask(name, value):
@@ -96,14 +99,12 @@ def mask(name, value):
     lower = name.lower()
     if lower == "set-cookie":
         pair, separator, attributes = value.partition(";")
-        cookie, equals, secret = pair.partition("=")
-        if not equals or not secret.strip():
-            return value, False
-        return f"{cookie}={MASK}{separator}{attributes}", True
+        shown = _masked_pair(pair)
+        return f"{shown}{separator}{attributes}", shown != pair.strip()
     if lower == "cookie":
-        pairs = [pair.partition("=") for pair in value.split(";")]
-        shown = "; ".join(f"{n.strip()}={MASK}" if eq else n.strip() for n, eq, _ in pairs)
-        return shown, any(eq for _, eq, _ in pairs)
+        pairs = value.split(";")
+        shown = [_masked_pair(pair) for pair in pairs]
+        return "; ".join(shown), shown != [pair.strip() for pair in pairs]
     if lower in ("authorization", "proxy-authorization"):
         scheme, space, credentials = value.strip().partition(" ")
         return (f"{scheme} {MASK}" if space else MASK), True
@@ -116,10 +117,11 @@ def _secrets(response):
     fields = list(response.headers) + (list(response.request.headers) if response.request else [])
     for name, value in fields:
         lower = name.lower()
-        if lower == "set-cookie":
-            found.append(value.split(";", 1)[0].partition("=")[2].strip())
-        elif lower == "cookie":
-            found += [pair.partition("=")[2].strip() for pair in value.split(";")]
+        if lower in ("set-cookie", "cookie"):
+            pairs = value.split(";", 1)[:1] if lower == "set-cookie" else value.split(";")
+            for pair in pairs:
+                cookie, equals, secret = pair.partition("=")
+                found.append((secret if equals else cookie).strip())
         elif lower in ("authorization", "proxy-authorization"):
             found.append(value.strip().partition(" ")[2].strip() or value.strip())
     # Short values would mangle ordinary words; these are never in httplint's summaries.

@@ -318,6 +318,10 @@ def test_mask_keeps_names_schemes_and_cookie_attributes():
     assert explain.mask("Authorization", "Bearer abc.def") == ("Bearer •••", True)
     assert explain.mask("Proxy-Authorization", "Basic dXNlcjpwYXNz") == ("Basic •••", True)
     assert explain.mask("Content-Type", "text/html") == ("text/html", False)
+    # A cookie without a name is all value; an emptied cookie has nothing to hide.
+    assert explain.mask("Set-Cookie", "abc123secret; Secure") == ("•••; Secure", True)
+    assert explain.mask("Cookie", "a=1; lonelyvalue") == ("a=•••; •••", True)
+    assert explain.mask("Set-Cookie", "sid=; Max-Age=0") == ("sid=; Max-Age=0", False)
 
 
 def test_nothing_pasted_is_logged(client, codes, caplog):
