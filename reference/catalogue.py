@@ -115,7 +115,7 @@ def reset():
     global _current, _outage_copy, _in_outage
     _current = _outage_copy = None
     _in_outage = False
-    search.forget_stems()
+    search.forget()
 
 
 def current():

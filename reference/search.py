@@ -19,12 +19,11 @@ scripts/search_bench.py measures it; scripts/search_eval.py the ranking.
 """
 
 import heapq
-import itertools
 import math
 import re
 import threading
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -88,8 +87,12 @@ def _english():
     return _local.stemmer
 
 
-def forget_stems():
+def forget():
+    """Forget the stems and entries analysed (the catalogue's reset)."""
+    global _analysed, _last_vocabulary
     _stems.clear()
+    _analysed = {}
+    _last_vocabulary = None
 
 
 def _stem(word):
@@ -205,89 +208,235 @@ def _fields(entry):
         yield BODY, meaning.when, False
 
 
+class _Terms:
+    """What one entry gives an index, kept while its text stays the same.
+
+    A new data version (an editor saved one entry) analyses that entry only.
+    """
+
+    __slots__ = ("by_stem", "elements", "fuzzy", "plain", "surface", "vendor", "weights")
+
+    def __init__(self, entry):
+        best = {}  # word → the weight of the best field it is in
+
+        def add(weight, words):
+            for word in words:
+                if best.get(word, 0) < weight:
+                    best[word] = weight
+
+        self.elements = []  # (weight, stems): names and keywords, for phrase matches
+        self.vendor = set()  # stems naming the vendor of an unofficial code
+        self.plain = set()  # words as written, not joined from several ("notfound")
+        for weight, text, whole in _fields(entry):
+            if not text:
+                continue
+            folded = _fold(text)
+            words = _WORD.findall(folded)
+            self.plain.update(words)
+            # Each word once per entry: a long description costs its vocabulary,
+            # not its length.
+            add(weight, {*words, *_compounds(folded)})
+            if not whole:
+                continue
+            stems = [_stem(word) for word in words]
+            if whole is VENDOR and not entry.official:
+                self.vendor.update(stems)
+            meaningful = [s for w, s in zip(words, stems, strict=True) if w not in NOISE]
+            self.elements.append((weight, frozenset(meaningful or stems)))
+            if len(words) > 1:
+                # "notfound", "toomanyrequests": a name typed without spaces.
+                joined = "".join(words)
+                add(weight, [joined])
+                self.elements.append((weight, frozenset([_stem(joined)])))
+        self.by_stem = defaultdict(list)  # stem → numbers of the elements with it
+        for number, (_, stems) in enumerate(self.elements):
+            for stem in stems:
+                self.by_stem[stem].append(number)
+        self.weights = {}  # stem → best weight
+        self.surface = {}  # word as written → stem
+        # Typos are looked for among the words of names and keywords only (a fifth
+        # of the vocabulary): a typo matching body text would rank low anyway.
+        fuzzy = []
+        for word, weight in best.items():
+            stem = self.surface[word] = _stem(word)
+            if self.weights.get(stem, 0) < weight:
+                self.weights[stem] = weight
+            if weight >= KEYWORD:
+                fuzzy.append(word)
+        self.fuzzy = fuzzy
+
+
+def _key(entry):
+    """Everything _Terms reads of an entry (the text as stored, not as parsed)."""
+    meanings = tuple(
+        (m.phrase, m.used_by, m.vendor.name if m.vendor else "", m.description, m.when)
+        for m in entry.meanings.all()
+    )
+    vendor = entry.vendor.name if entry.vendor else ""
+    texts = (entry.phrase, entry.former_names, entry.common_name, entry.keywords, entry.origin)
+    texts += (entry.summary, entry.headers, entry.description, entry.use_cases)
+    texts += (entry.browser_behaviour, entry.not_sent_reason)
+    return (entry.official, vendor, *texts, meanings)
+
+
+# An entry's terms by its text: a new data version analyses only the entries that
+# changed. Holds the entries of the last index built, and no more.
+_analysed = {}
+
+
+def _terms(entries):
+    global _analysed
+    analysed = {}
+    for entry in entries:
+        key = _key(entry)
+        terms = analysed[key] = _analysed.get(key) or analysed.get(key) or _Terms(entry)
+        yield terms
+    _analysed = analysed
+
+
+class _Vocabulary:
+    """The words of all entries, sorted: what a word being typed completes to, the
+    words a word is found inside, and (of names and keywords) what a typo may be.
+
+    Made from the last version's vocabulary and the words of the entries that
+    changed, when few did. Words no entry has any more may stay (their stems have
+    no postings), until they may be a tenth of the vocabulary and it is made anew;
+    so the look-ups (word → stem, words as written, words for typos) only grow,
+    and are shared with the last version's, which never iterates them.
+    """
+
+    def __init__(self, terms, previous=None):
+        if previous is not None:
+            kept = {id(t) for t in previous.terms}
+            changed = [t for t in terms if id(t) not in kept]
+            gone = len(previous.terms) + len(changed) - len(terms)  # entries replaced
+            self.stale = previous.stale + gone * previous.size / max(len(previous.terms), 1)
+            if len(changed) > len(terms) // 10 or self.stale > previous.size / 10:
+                previous = None
+        if previous is None:
+            changed, self.stale = terms, 0
+            self.surface, self.plain, self.fuzzy_words = {}, set(), set()
+            words, fuzzy = [], {}
+        else:
+            self.surface, self.plain = previous.surface, previous.plain
+            self.fuzzy_words = previous.fuzzy_words
+            words, fuzzy = previous.words, previous.fuzzy
+        new, new_fuzzy = {}, defaultdict(list)
+        for t in changed:
+            new.update((w, s) for w, s in t.surface.items() if w not in self.surface)
+            self.plain |= t.plain
+            for word in t.fuzzy:
+                if word not in self.fuzzy_words:
+                    self.fuzzy_words.add(word)
+                    new_fuzzy[len(word)].append(word)
+        self.surface.update(new)
+        if len(new) < 100:  # an edit: each new word slid into place
+            self.words = list(words)
+            for word in sorted(new):
+                insort(self.words, word)
+        else:  # two sorted runs: Python's sort merges them in one pass
+            self.words = sorted(words + sorted(new))
+        # Words for typos by length: a typo is looked for among words of about its length.
+        self.fuzzy = dict(fuzzy)
+        for length, added in new_fuzzy.items():
+            self.fuzzy[length] = sorted(fuzzy.get(length, []) + added)
+        # All words in one string, so that finding a word inside other words is one
+        # C-level scan rather than a Python loop over the vocabulary.
+        self.blob = "\n".join(self.words)
+        self.terms = terms
+        self.size = len(self.words)
+
+    def completions(self, token):
+        """The words starting with ``token``."""
+        start = bisect_left(self.words, token)
+        return self.words[start : bisect_left(self.words, token + "\x7f", start)]
+
+    def inside(self, token):
+        """Up to PREFIX_LIMIT words with ``token`` inside them."""
+        found = []
+        for hit in re.finditer(re.escape(token), self.blob):
+            start = self.blob.rfind("\n", 0, hit.start()) + 1
+            end = self.blob.find("\n", hit.end())
+            found.append(self.blob[start : end if end >= 0 else len(self.blob)])
+            if len(found) >= PREFIX_LIMIT:
+                break
+        return found
+
+    def typos(self, token):
+        """[(word, ratio)]: up to three words of names and keywords ``token`` may be a
+        typo of."""
+        # fuzz.ratio >= 80 needs lengths within a factor of 1.5 of each other.
+        shortest = math.ceil(len(token) / 1.5)
+        longest = min(math.floor(len(token) * 1.5), MAX_QUERY_LENGTH)
+        candidates = [
+            word for length in range(shortest, longest + 1) for word in self.fuzzy.get(length, ())
+        ]
+        return [
+            (word, ratio)
+            for word, ratio, _ in process.extract(
+                token, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+            )
+        ]
+
+
+# The last vocabulary made: the next data version's starts from it.
+_last_vocabulary = None
+
+
 class Index:
-    """Everything search needs from one data version, computed once."""
+    """Everything search needs from one data version.
+
+    Built per entry (``_Terms``, reused while an entry's text is unchanged) and
+    a vocabulary made from the last one; what a query needs across entries (a
+    word's postings, the names it is part of) is gathered when a query first
+    asks for it, and kept.
+    """
 
     def __init__(self, codes):
         self.codes = codes  # the catalogue's list: its identity is the data version
         self.entries = list(codes)
         self.position = {entry.code: i for i, entry in enumerate(self.entries)}
-        postings = defaultdict(dict)  # stem → {entry position: best field weight}
-        self.elements = []  # (entry position, weight, stems): names and keywords
-        by_stem = defaultdict(list)  # stem → element numbers
-        vendor = defaultdict(set)  # stem → positions of unofficial codes by that vendor
-        surface = {}  # word as written → stem
-        plain = set()  # words as written, not joined from several ("notfound")
-
-        for i, entry in enumerate(self.entries):
-            best = {}  # word → the weight of the best field it is in, for this entry
-
-            def add(weight, words, best=best):
-                for word in words:
-                    if best.get(word, 0) < weight:
-                        best[word] = weight
-
-            for weight, text, whole in _fields(entry):
-                if not text:
-                    continue
-                folded = _fold(text)
-                words = _WORD.findall(folded)
-                plain.update(words)
-                # Each word once per entry: a long description costs its vocabulary,
-                # not its length.
-                add(weight, {*words, *_compounds(folded)})
-                if not whole:
-                    continue
-                stems = [_stem(word) for word in words]
-                if whole is VENDOR and not entry.official:
-                    for stem in stems:
-                        vendor[stem].add(i)
-                meaningful = [s for w, s in zip(words, stems, strict=True) if w not in NOISE]
-                alternatives = [meaningful or stems]
-                if len(words) > 1:
-                    # "notfound", "toomanyrequests": a name typed without spaces.
-                    joined = "".join(words)
-                    add(weight, [joined])
-                    alternatives.append([_stem(joined)])
-                for element in alternatives:
-                    number = len(self.elements)
-                    self.elements.append((i, weight, frozenset(element)))
-                    for stem in set(element):
-                        by_stem[stem].append(number)
-            for word, weight in best.items():
-                stem = surface[word] = _stem(word)
-                if postings[stem].get(i, 0) < weight:
-                    postings[stem][i] = weight
-
-        total = len(self.entries)
-        self.idf = {
-            stem: math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
-            for stem, found in postings.items()
-        }
-        self.rarest = max(self.idf.values(), default=1.0)
-        self.postings = dict(postings)
-        self.by_stem = dict(by_stem)
-        self.vendor = dict(vendor)
-        self.surface = surface
-        self.plain = plain
-        self.words = sorted(surface)
-        # Typos are looked for among the words of names and keywords only (a
-        # fifth of the vocabulary): a typo matching body text would rank low anyway.
-        named = sorted(
-            (w for w, stem in surface.items() if max(postings[stem].values()) >= KEYWORD),
-            key=lambda word: (len(word), word),
-        )
-        self.fuzzy_words = named
-        self.fuzzy_starts = [bisect_left(named, n, key=len) for n in range(MAX_QUERY_LENGTH + 2)]
-        # All words in one string, so that finding a word inside other words is one
-        # C-level scan rather than a Python loop over the vocabulary.
-        self.blob = "\n".join(self.words)
-        self.starts = []
-        offset = 0
-        for word in self.words:
-            self.starts.append(offset)
-            offset += len(word) + 1
+        global _last_vocabulary
+        self.terms = list(_terms(self.entries))
+        self.vocabulary = _last_vocabulary = _Vocabulary(self.terms, _last_vocabulary)
+        self.rarest = self._idf(1)  # a word in one entry only
         self.memo = {}
+        self._postings = {}
+        self._elements = {}
+
+    def _idf(self, count):
+        return math.log(1 + (len(self.entries) - count + 0.5) / (count + 0.5))
+
+    def postings(self, stem):
+        """{entry position: best field weight} of the entries containing ``stem``."""
+        found = self._postings.get(stem)
+        if found is None:
+            if len(self._postings) >= MEMO_LIMIT:
+                self._postings.clear()
+            found = self._postings[stem] = {
+                i: weight
+                for i, terms in enumerate(self.terms)
+                if (weight := terms.weights.get(stem))
+            }
+        return found
+
+    def idf(self, stem):
+        """How rare ``stem`` is (BM25's IDF), or None if no entry has it."""
+        count = len(self.postings(stem))
+        return self._idf(count) if count else None
+
+    def elements(self, stem):
+        """[(entry position, element number)] of the names and keywords with ``stem``."""
+        found = self._elements.get(stem)
+        if found is None:
+            if len(self._elements) >= MEMO_LIMIT:
+                self._elements.clear()
+            found = self._elements[stem] = [
+                (i, number)
+                for i, terms in enumerate(self.terms)
+                for number in terms.by_stem.get(stem, ())
+            ]
+        return found
 
     def matches(self, token):
         """How one query word matches: ({stem: value}, {entry position: best value},
@@ -302,56 +451,49 @@ class Index:
             return memo
         found = {}
         stem = _stem(token)
-        known = stem in self.postings
+        known = bool(self.postings(stem))
         if known:
             found[stem] = WHOLE
+        vocabulary = self.vocabulary
         if len(token) >= 2:
-            start = bisect_left(self.words, token)
-            end = bisect_left(self.words, token + "\x7f", start)
-            completions = self.words[start:end]
+            completions = vocabulary.completions(token)
             # A word being typed ("req") completes to words; a name typed without
             # spaces ("notfo") completes to a joined name, when no word fits.
-            words = [word for word in completions if word in self.plain]
+            words = [word for word in completions if word in vocabulary.plain]
             # The shortest completions: the words most likely being typed.
             for word in heapq.nsmallest(PREFIX_LIMIT, words or completions, key=len):
-                other = self.surface[word]
+                other = vocabulary.surface[word]
                 if other != stem:
                     share = len(token) / len(word)
                     kind = PREFIX_MIN + (PREFIX_MAX - PREFIX_MIN) * share
                     found[other] = max(found.get(other, 0), kind)
         if not found and len(token) >= 4:
-            hits = re.finditer(re.escape(token), self.blob)
-            for hit in itertools.islice(hits, PREFIX_LIMIT):
-                number = bisect_right(self.starts, hit.start()) - 1
-                found.setdefault(self.surface[self.words[number]], INSIDE)
+            for word in vocabulary.inside(token):
+                found.setdefault(vocabulary.surface[word], INSIDE)
         typos = set()
         if not known and len(token) >= 4:
-            # fuzz.ratio >= 80 needs lengths within a factor of 1.5 of each other.
-            shortest = math.ceil(len(token) / 1.5)
-            longest = min(math.floor(len(token) * 1.5), MAX_QUERY_LENGTH)
-            candidates = self.fuzzy_words[
-                self.fuzzy_starts[shortest] : self.fuzzy_starts[longest + 1]
-            ]
-            for word, ratio, _ in process.extract(
-                token, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
-            ):
-                other = self.surface[word]
+            for word, ratio in vocabulary.typos(token):
+                other = vocabulary.surface[word]
                 found[other] = max(found.get(other, 0), FUZZY * ratio / 100)
                 typos.add(other)
         # A word found inside another word never counts more than the word itself.
-        ceiling = self.idf.get(stem)
+        # (Words no entry has any more are in the vocabulary until it is made anew.)
+        ceiling = self.idf(stem)
         found = {
-            other: kind * min(self.idf[other], ceiling or self.idf[other])
+            other: kind * min(idf, ceiling or idf)
             for other, kind in found.items()
+            if (idf := self.idf(other))
         }
         best = {}
         for other, value in found.items():
-            for i, weight in self.postings[other].items():
+            for i, weight in self.postings(other).items():
                 if weight * value > best.get(i, 0):
                     best[i] = weight * value
         if len(self.memo) >= MEMO_LIMIT:
             self.memo.clear()
-        exact = {other: found[other] for other in typos | ({stem} if known else set())}
+        exact = {
+            other: found[other] for other in typos | ({stem} if known else set()) if other in found
+        }
         memo = self.memo[token] = (found, best, exact)
         return memo
 
@@ -365,10 +507,10 @@ class Index:
         whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
         for first, second in neighbours:
             joined = _stem(first) + _stem(second)
-            if joined in self.postings:
+            if self.postings(joined):
                 whole.add(joined)
                 for token in (first, second):
-                    joins[token][joined] = self.idf[joined]
+                    joins[token][joined] = self.idf(joined)
         scores = defaultdict(float)
         matched = defaultdict(float)
         covering = {}  # stem → best idf-weighted match of a word as typed (or mistyped)
@@ -379,14 +521,14 @@ class Index:
                 found, best = {**found, **joins[token]}, dict(best)
                 exact = {**exact, **joins[token]}
                 for joined, value in joins[token].items():
-                    for i, weight in self.postings[joined].items():
+                    for i, weight in self.postings(joined).items():
                         if weight * value > best.get(i, 0):
                             best[i] = weight * value
             for stem, value in exact.items():
                 if value > covering.get(stem, 0):
                     covering[stem] = value
             # A rare word missing costs more than a common one ("page", "request").
-            weight = self.idf.get(_stem(token)) or max(found.values(), default=self.rarest)
+            weight = self.idf(_stem(token)) or max(found.values(), default=self.rarest)
             weights.append(weight)
             for i, value in best.items():
                 scores[i] += value
@@ -396,12 +538,12 @@ class Index:
         # Names and keywords the query covers entirely: curated synonyms count strongly.
         hits = defaultdict(int)
         for stem in covering:
-            for number in self.by_stem.get(stem, ()):
-                hits[number] += 1
+            for element in self.elements(stem):
+                hits[element] += 1
         bonus = {}
         named = set()  # unofficial codes the query names: by vendor, or by their very name
-        for number, count in hits.items():
-            i, weight, stems = self.elements[number]
+        for (i, number), count in hits.items():
+            weight, stems = self.terms[i].elements[number]
             if count == len(stems):
                 if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
                     named.add(i)
@@ -411,7 +553,7 @@ class Index:
             scores[i] += value
         # Vendor-specific codes give way unless the query names them or their vendor.
         for stem in covering:
-            named |= self.vendor.get(stem, set())
+            named |= {i for i, terms in enumerate(self.terms) if stem in terms.vendor}
         for i in scores:
             if not self.entries[i].official and i not in named:
                 scores[i] *= UNOFFICIAL
@@ -445,7 +587,7 @@ class Index:
         if not meaningful and not exact and not prefixes and not zero:
             meaningful = list(dict.fromkeys(words))  # only noise: search for it anyway
         if len(meaningful) > MAX_WORDS:
-            rarest = sorted(meaningful, key=lambda w: -self.idf.get(_stem(w), self.rarest))
+            rarest = sorted(meaningful, key=lambda w: -(self.idf(_stem(w)) or self.rarest))
             kept = set(rarest[:MAX_WORDS])
             meaningful = [word for word in meaningful if word in kept]
         if not meaningful and not exact and not prefixes:

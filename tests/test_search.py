@@ -266,3 +266,26 @@ def test_stemming_is_safe_from_many_threads_at_once():
     finally:
         sys.setswitchinterval(interval)
     assert errors == []
+
+
+def test_an_index_made_from_the_last_one_ranks_as_one_made_anew(codes):
+    entries = list(catalogue.current().codes)
+    before = search.Index(entries)
+    assert 418 in [e.code for e in before.search(search.parse({"q": "htcpcp brew coffee"}))]
+    edited = StatusCode.objects.get(code=418)  # a new object, as the next catalogue loads
+    edited._prefetched_objects_cache = {"meanings": []}
+    edited.description = "Zyxwvut, said nobody."
+    edited.keywords = "quarble"
+    entries[[entry.code for entry in entries].index(418)] = edited
+    queries = ["zyxwvut", "zyxw", "quarbel", "htcpcp brew coffee", "timeout", "rate lim", "40"]
+
+    def ranks(index):
+        return [[entry.code for entry in index.search(search.parse({"q": q}))] for q in queries]
+
+    updated = search.Index(entries)
+    assert updated.terms[0] is search.Index(entries).terms[0]  # the unchanged, reused
+    search.forget()
+    anew = search.Index(entries)
+    assert ranks(updated) == ranks(anew)
+    assert ranks(updated)[:3] == [[418], [418], [418]]  # the new word, being typed, mistyped
+    assert 418 not in ranks(updated)[3]  # the words it lost: no longer found
