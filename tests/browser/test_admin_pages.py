@@ -119,3 +119,27 @@ def test_every_admin_page_an_editor_reaches_answers(site, browser, history):
         for action in ("", r"[^/]+/change/", r"[^/]+/history/", r"[^/]+/history/[0-9]+/"):
             assert pages_of_kind(statuses, f"^/admin/reference/{model}/{action}$"), (model, action)
     assert not pages_of_kind(statuses, "^/admin/auth/")  # editors do not manage accounts
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_change_form_fits_its_width(site, browser, screenshot, width):
+    call_command("create_editor", "edna", "--password", PASSWORD, verbosity=0)
+    page = sign_in(browser, site, "edna")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site + reverse("admin:reference_statuscode_change", args=[404]))
+    screenshot.folder.mkdir(exist_ok=True)
+    page.screenshot(path=screenshot.folder / f"admin-change-form-{width}.png", full_page=True)
+    # Every text input and textarea ends inside its row and inside the window.
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '#content :is(input[type=text], input[type=url], textarea)')]
+            .filter(field => field.offsetParent)  // shown
+            .filter(field => {
+                const right = field.getBoundingClientRect().right;
+                const row = field.closest('.form-row, td').getBoundingClientRect();
+                return right > row.right + 1 || right > document.documentElement.clientWidth;
+            })
+            .map(field => field.name)"""
+    )
+    page.context.close()
+    assert not overflowing
