@@ -504,7 +504,15 @@ def _caching(response, entry, linter, notes, present):
         stored_by = "all" if heuristic_code or explicit else "none"
     if code is None:
         lines.append("Without the status line, whether a cache may pick a lifetime is unknown.")
-    lines.insert(0, WHO[stored_by])
+    who = WHO[stored_by]
+    if stored_by == "none" and "no-store" in cc:
+        who = "No cache may store it (Cache-Control: no-store)."
+    elif stored_by == "none" and not lines and code is not None:
+        who = (
+            "No cache may store it: it has no explicit lifetime (max-age, s-maxage or "
+            f"Expires), and {code} is not heuristically cacheable (RFC 9110 §15.1)."
+        )
+    lines.insert(0, who)
     if code == 304:
         lines.insert(
             0,

@@ -193,6 +193,13 @@ def test_a_404_without_freshness_is_heuristically_cacheable_per_rfc_9110(client,
     assert "This response cannot be stored by caches" not in everything
 
 
+def test_why_no_cache_may_store_it_is_said(client, codes):
+    lines = explained(client, "401-without-www-authenticate.curl-i.txt")["caching"]["lines"]
+    assert has(lines, "no explicit lifetime", "401 is not heuristically cacheable")
+    lines = explained(client, "200-no-store.curl-i.txt")["caching"]["lines"]
+    assert lines == ["No cache may store it (Cache-Control: no-store)."]
+
+
 def test_a_post_answer_is_not_cached(client, codes):
     caching = explained(client, "405-with-allow.curl-v.txt")["caching"]
     assert has(caching["lines"], "this one answered a POST")
