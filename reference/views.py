@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
@@ -298,6 +299,22 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     too_big = isinstance(exception, RequestDataTooBig | TooManyFieldsSent)
     context = {"too_big": too_big, "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20}
     return no_store(render(request, "400.html", context, status=400))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Every 500 (``handler500``): JSON on the API, like its other errors; the page elsewhere.
+
+    As Django's own: no context, nothing that could fail a second time.
+    """
+    if request.path.startswith("/api/"):
+        response = api.json_error(
+            500,
+            "Internal Server Error",
+            "Something went wrong on our side, and it has been logged. Try again later.",
+        )
+    else:
+        response = HttpResponseServerError(loader.get_template("500.html").render())
+    return no_store(response)
 
 
 # -- Vendors: who sends the unofficial codes and gives codes other meanings ------------------

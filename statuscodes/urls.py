@@ -23,3 +23,4 @@ urlpatterns = [
 
 handler400 = "reference.views.bad_request"
 handler404 = "reference.views.not_found"
+handler500 = "reference.views.server_error"

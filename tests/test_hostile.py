@@ -322,3 +322,77 @@ def test_any_editor_phrase_keeps_try_it_and_the_code_page_working(client, codes,
     page = client.get(f"/{code}/")
     assert page.status_code == 200
     assert_script_escaped(page)
+
+
+# -- Search over all of Unicode ---------------------------------------------------------
+# Characters that case folding or compatibility decomposition lengthens ("ß" is "ss",
+# "ﬃ" is "ffi"), combining marks, right-to-left text, emoji and digits of other scripts.
+LENGTHENING = "ßẞﬀﬁﬂﬃﬄﬅﬆİŉǰΐΰﬓﬔﬕﬖﬗ"
+SCRIPTS = "\u0301\u0308\u20dd\u05d0\u05e9\u0627\u0644\u200f\u200e\u202b"
+SCRIPTS += "\U0001f600\U0001f469\u200d\U0001f4bb٤٠٤"
+# The tests only read: the data the fixture loaded serves every example.
+READS_ONLY = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+UNICODE_QUERY = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=250),
+    st.text(st.sampled_from(LENGTHENING + SCRIPTS + "ab 4x"), max_size=250),
+    st.builds(lambda c, n: c * n, st.sampled_from(LENGTHENING), st.integers(1, 220)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=READS_ONLY)
+@given(q=UNICODE_QUERY, cls=st.sampled_from(["", "4xx", "5xx"]))
+@example(q="ß" * 151, cls="")
+@example(q="ﬃ" * 101, cls="")
+@example(q="İ" * 200, cls="4xx")
+def test_the_parser_and_ranking_take_any_unicode(codes, q, cls):
+    from reference import catalogue, search
+
+    try:
+        query = search.parse({"q": q, "class": cls})
+    except search.QueryTooLong:
+        assert len(" ".join(q.split())) > search.MAX_QUERY_LENGTH
+        return
+    found = catalogue.current().index.search(query)
+    assert all(isinstance(entry, StatusCode) for entry in found)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=READS_ONLY)
+@given(q=UNICODE_QUERY, path=st.sampled_from(["/", "/api/codes/"]))
+@example(q="ß" * 151, path="/api/codes/")
+@example(q="ﬃ" * 101, path="/")
+def test_any_unicode_query_is_answered_and_the_api_always_in_json(codes, q, path):
+    client = Client(raise_request_exception=False)
+    response = client.get(path, {"q": q})
+    assert response.status_code in (200, 400)
+    if path.startswith("/api/"):
+        assert response["Content-Type"] == "application/json"
+
+
+# Percent-encoded bytes that are not UTF-8: lone surrogates (%ED%A0%80), overlong forms, halves.
+@settings(max_examples=60, deadline=None, suppress_health_check=READS_ONLY)
+@given(raw=st.binary(max_size=40), path=st.sampled_from(["/", "/api/codes/"]))
+@example(raw="\ud800".encode("utf-8", "surrogatepass"), path="/api/codes/")
+@example(raw=b"\xc0\xaf\xed\xbf\xbf", path="/")
+def test_percent_encoded_bytes_of_any_kind_in_a_search(codes, raw, path):
+    client = Client(raise_request_exception=False)
+    response = client.get(f"{path}?q={quote(raw, safe='')}")
+    assert response.status_code in (200, 400)
+    if path.startswith("/api/"):
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_server_error_in_the_api_is_json(client, codes, monkeypatch):
+    from reference import catalogue
+
+    def broken(request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(catalogue, "for_request", broken)
+    client.raise_request_exception = False
+    response = client.get("/api/codes/", {"q": "timeout"})
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["status"] == 500 and "a bug" not in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    page = client.get("/", {"q": "timeout"})
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
