@@ -532,5 +532,24 @@ class DataVersion(models.Model):
         return f"data version {self.number} ({self.changed})"
 
 
+class LoadedEntry(models.Model):
+    """What ``load_codes`` last wrote for one fixture entry: a digest of the row as stored.
+
+    A row that still has this digest was never written since (by the admin, the
+    shell, ``update()`` or SQL), so the next fixture's corrections may replace it;
+    any other row was edited, and is kept.
+    """
+
+    model = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "key"], name="one_digest_per_row")]
+
+    def __str__(self):
+        return f"{self.model} {self.key} as loaded"
+
+
 # Each versioned model's history, to record a stored state by hand.
 RECORDS = {StatusCode: _history, Vendor: _vendor_history, Meaning: _meaning_history}

@@ -52,6 +52,7 @@ EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 # registered code for a generic symptom ("server down" → 503), unless the query
 # names the vendor or is the code's very name ("web server is down").
 UNOFFICIAL = 0.6
+SAME_SYMPTOM = 0.5  # ...and never outrank a code of today scoring this share of theirs or more
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
@@ -72,6 +73,13 @@ _NOISE_WORDS = """
     return returns returned returning happen happens happened happening
 """
 NOISE = frozenset(_NOISE_WORDS.split())
+# Words of vendors' names that name no vendor: "api" is not Twitter (X) API, nor
+# "cloud" Alibaba Cloud.
+_VENDOR_GENERIC_WORDS = """
+    api cloud web services framework modules module bandwidth limiting functions function
+    edge load balancing x python perl ssl labs cdn
+"""
+VENDOR_GENERIC = frozenset(_VENDOR_GENERIC_WORDS.split())
 
 # A Snowball stemmer keeps its word in the instance while it works, so one
 # shared by gthread's threads garbles words and raises: one per thread.
@@ -137,6 +145,12 @@ def _compounds(folded):
     return [_JOINERS.sub("", found) for found in _COMPOUND.findall(folded)]
 
 
+def _current(entry):
+    """A code a server of today sends: registered, and not one servers should no longer send
+    (306 Unused, 418's joke, an obsolete registration)."""
+    return entry.official and not entry.not_sent_reason
+
+
 class QueryTooLong(ValueError):
     pass
 
@@ -187,10 +201,10 @@ def _fields(entry):
         names.append(entry.common_name)
     yield from ((NAME, name, True) for name in names)
     yield from ((KEYWORD, keyword, True) for keyword in entry.keyword_list)
-    if entry.vendor is not None:
-        yield VENDOR, entry.vendor.name, VENDOR
-    if entry.origin:
-        yield VENDOR, entry.origin, VENDOR
+    if entry.vendor is not None:  # its name and its slug ("aws") name the vendor
+        yield VENDOR, f"{entry.vendor.name} {entry.vendor.slug.replace('-', ' ')}", VENDOR
+    if entry.origin:  # free text ("HTTP clients: curl (000), browsers…"): it names no vendor
+        yield VENDOR, entry.origin, True
     yield SUMMARY, entry.summary, False
     for name, why in entry.header_list:
         yield HEADER, name, True
@@ -239,8 +253,8 @@ class _Terms:
             if not whole:
                 continue
             stems = [_stem(word) for word in words]
-            if whole is VENDOR and not entry.official:
-                self.vendor.update(stems)
+            if whole is VENDOR and not _current(entry):
+                self.vendor.update(_stem(w) for w in words if w not in VENDOR_GENERIC)
             meaningful = [s for w, s in zip(words, stems, strict=True) if w not in NOISE]
             self.elements.append((weight, frozenset(meaningful or stems)))
             if len(words) > 1:
@@ -276,7 +290,7 @@ def _key(entry):
     texts = (entry.phrase, entry.former_names, entry.common_name, entry.keywords, entry.origin)
     texts += (entry.summary, entry.headers, entry.description, entry.use_cases)
     texts += (entry.browser_behaviour, entry.not_sent_reason)
-    return (entry.official, vendor, *texts, meanings)
+    return (_current(entry), vendor, *texts, meanings)
 
 
 # An entry's terms by its text: a new data version analyses only the entries that
@@ -555,9 +569,29 @@ class Index:
         for stem in covering:
             named |= {i for i, terms in enumerate(self.terms) if stem in terms.vendor}
         for i in scores:
-            if not self.entries[i].official and i not in named:
+            if not _current(self.entries[i]) and i not in named:
                 scores[i] *= UNOFFICIAL
-        return scores, matched
+        return scores, matched, named
+
+    def _current_first(self, final, matched, named):
+        """A vendor's, historic or obsolete code the query does not name never outranks a
+        code of today that matched as much of the query about as well (half its score or
+        more: a word in passing is not the same symptom): a reader with a symptom wants
+        the code a server sends today ("rate limited": 429 before Twitter's 420)."""
+        current = sorted(
+            ((matched[i], score) for i, score in final.items() if _current(self.entries[i])),
+            reverse=True,
+        )
+        for i, score in final.items():
+            if i in named or _current(self.entries[i]):
+                continue
+            rivals = [
+                other
+                for share, other in current
+                if share >= matched[i] - 1e-9 and other >= score * SAME_SYMPTOM
+            ]
+            if rivals and max(rivals) <= score:
+                final[i] = max(rivals) * 0.999
 
     def search(self, query):
         classes = {query.class_slug[0]} if query.class_slug else set()
@@ -604,11 +638,11 @@ class Index:
                 for pair in zip(tokens, tokens[1:], strict=False)
                 if pair[0] in meaningful or pair[1] in meaningful
             ]
-            scores, matched = self.score_words(meaningful, pairs)
+            scores, matched, named = self.score_words(meaningful, pairs)
             # The words count as much together as one code number does.
             share = 1 / (wanted + 1)
         else:
-            scores, matched = {}, {}
+            scores, matched, named = {}, {}, set()
         scores = defaultdict(float, scores)
         matched = defaultdict(float, {i: value * share for i, value in matched.items()})
         for i in exact:
@@ -619,14 +653,18 @@ class Index:
                 if str(entry.code).startswith(prefix):
                     scores[i] += CODE_PREFIX
                     matched[i] += share
+        # More of the query's words matched ranks higher; a missing word costs, but
+        # does not decide alone.
+        final = {
+            i: score * math.sqrt(matched[i])
+            for i, score in scores.items()
+            if i in allowed and score > 0
+        }
+        self._current_first(final, matched, named.union(exact))
         ranked = []
-        for i, score in scores.items():
-            if i in allowed and score > 0:
-                # More of the query's words matched ranks higher; a missing word
-                # costs, but does not decide alone.
-                score *= math.sqrt(matched[i])
-                entry = self.entries[i]
-                ranked.append((-round(score, 6), not entry.official, entry.code, entry))
+        for i, score in final.items():
+            entry = self.entries[i]
+            ranked.append((-round(score, 6), not _current(entry), entry.code, entry))
         ranked.sort(key=lambda row: row[:3])
         # Far below the best is noise: "not" somewhere in a description, for "not found".
         floor = ranked[0][0] * NOISE_FLOOR if ranked else 0

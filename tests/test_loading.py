@@ -193,3 +193,57 @@ def test_hand_written_entry_without_timestamps_loads(codes, tmp_path):
     call_command("load_codes", write(tmp_path, [new]), verbosity=0)
     loaded = StatusCode.objects.get(code=597)
     assert loaded.created and loaded.updated and loaded.version == 1
+
+
+def corrected(tmp_path, changes):
+    """The committed fixture with some entries' fields changed, as a later release ships it."""
+    entries = json.loads(json.dumps(RAW))
+    for e in entries:
+        key = (e["model"], e["pk"])
+        if key in changes:
+            e["fields"].update(changes[key])
+    return write(tmp_path, entries)
+
+
+def test_corrections_reach_entries_nobody_edited_and_only_those(codes, tmp_path):
+    StatusCode.objects.filter(code=404).update(summary="Edited with update().")
+    edited = StatusCode.objects.get(code=410)
+    edited.description = "Edited in the admin."
+    edited.save()
+    nginx = Vendor.objects.get(slug="nginx")
+    nginx.about = "An editor's nginx page."
+    nginx.save()
+    fixture = corrected(
+        tmp_path,
+        {
+            ("reference.statuscode", 404): {"summary": "Corrected 404."},
+            ("reference.statuscode", 410): {"description": "Corrected 410."},
+            ("reference.statuscode", 418): {"summary": "Corrected 418."},
+            ("reference.vendor", "nginx"): {"about": "Corrected nginx."},
+            ("reference.vendor", "cloudflare"): {"about": "Corrected Cloudflare."},
+        },
+    )
+
+    call_command("load_codes", fixture, verbosity=0)
+
+    assert StatusCode.objects.get(code=404).summary == "Edited with update()."
+    assert StatusCode.objects.get(code=410).description == "Edited in the admin."
+    assert Vendor.objects.get(slug="nginx").about == "An editor's nginx page."
+    assert StatusCode.objects.get(code=418).summary == "Corrected 418."  # nobody edited these
+    assert Vendor.objects.get(slug="cloudflare").about == "Corrected Cloudflare."
+    # A corrected entry is still unedited: the next release's text reaches it too...
+    call_command("load_codes", verbosity=0)
+    assert StatusCode.objects.get(code=418).summary == next(
+        e["fields"]["summary"] for e in RAW if e["pk"] == 418
+    )
+    # ...until an editor saves it.
+    teapot = StatusCode.objects.get(code=418)
+    teapot.summary = "Now an editor's."
+    teapot.save()
+    call_command("load_codes", fixture, verbosity=0)
+    assert StatusCode.objects.get(code=418).summary == "Now an editor's."
+
+
+def test_a_second_load_changes_nothing(codes, capsys):
+    call_command("load_codes")
+    assert "Nothing to add" in capsys.readouterr().out

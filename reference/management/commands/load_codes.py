@@ -1,13 +1,18 @@
-"""Load the data set (vendors, status codes, their other meanings), adding only what is missing.
+"""Load the data set (vendors, status codes, their other meanings): add what is missing,
+bring up to date what no one has edited, never touch what someone has.
 
-Unlike ``loaddata`` this never overwrites an entry: what editors curated in the
+Unlike ``loaddata`` this never overwrites an edit: what editors curated in the
 admin survives every re-run of the set-up. An entry is identified by its primary
-key (a vendor's slug, a code's number, a meaning's id); one the database already
-has is left as it is, even if the fixture says something else. A bad fixture
-stops the whole load with a message naming the entry, and the database is left
-as it was.
+key (a vendor's slug, a code's number, a meaning's id). One the database has and
+that was never written since it was loaded (it is as the digest this command kept
+says, ``LoadedEntry``; for rows loaded before digests were kept, it has no history)
+takes the fixture's text, so corrections shipped in the fixture reach running
+sites; one that someone wrote is left as it is, even if the fixture says
+something else. A bad fixture stops the whole load with a
+message naming the entry, and the database is left as it was.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reference.models import Meaning, StatusCode, Vendor
+from reference.models import LoadedEntry, Meaning, StatusCode, Vendor
 
 DEFAULT_FIXTURE = Path(settings.FIXTURE_DIRS[0]) / "status_codes.json"
 # The order a fixture lists (and the load saves) the models in: what is referred to first.
@@ -69,6 +74,35 @@ def _problems(exc):
     return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
 
 
+def _digest(model, pk):
+    """A digest of the row as stored, its related codes included."""
+    stored = serializers.serialize("json", [model.objects.get(pk=pk)], sort_keys=True)
+    return hashlib.sha256(stored.encode()).hexdigest()
+
+
+def _edited(model, pk, name):
+    """Whether the row was written since this command loaded it."""
+    loaded = LoadedEntry.objects.filter(model=name, key=str(pk)).first()
+    if loaded is None:  # loaded before digests were kept: its history tells
+        return model.history.filter(**{model._meta.pk.attname: pk}).exists()
+    return loaded.digest != _digest(model, pk)
+
+
+def _same(instance, m2m_data, stored, entry):
+    """Whether ``stored`` already says all the fixture's entry says (fields it omits aside)."""
+    given = entry.get("fields", {})
+    fields = [field for field in instance._meta.concrete_fields if field.name in given]
+    if any(
+        field.value_from_object(instance) != field.value_from_object(stored) for field in fields
+    ):
+        return False
+    for name, pks in m2m_data.items():
+        has = getattr(stored, name).values_list("pk", flat=True)
+        if set(map(str, pks)) != set(map(str, has)):
+            return False
+    return True
+
+
 class Command(BaseCommand):
     help = "Add the vendors, status codes and meanings from the fixture that the database lacks."
 
@@ -85,28 +119,37 @@ class Command(BaseCommand):
         for entry in entries:
             known[entry["model"]].add(entry.get("pk"))
         added = dict.fromkeys(MODELS, 0)
+        updated = edited = 0
         with transaction.atomic():
             for entry in entries:
-                if self._load(fixture, entry, existing, known):
+                outcome = self._load(fixture, entry, existing, known)
+                if outcome == "added":
                     added[entry["model"]] += 1
+                updated += outcome == "updated"
+                edited += outcome == "edited"
             if added["reference.meaning"]:
                 # Meanings arrive with their ids: move the id sequence past them
                 # (PostgreSQL), or the admin's next new meaning would collide.
                 with connection.cursor() as cursor:
                     for sql in connection.ops.sequence_reset_sql(no_style(), [Meaning]):
                         cursor.execute(sql)
-        kept = sum(len(pks) for pks in existing.values())
-        if any(added.values()):
+        kept = sum(len(pks) for pks in existing.values()) - updated
+        if any(added.values()) or updated:
             self.stdout.write(
                 f"Added {added['reference.statuscode']} status codes, "
                 f"{added['reference.vendor']} vendors and {added['reference.meaning']} "
-                f"meanings; kept {kept} entries as they were."
+                f"meanings; brought {updated} unedited entries up to date with the fixture; "
+                f"kept {kept} entries as they were ({edited} of them edited since loaded)."
             )
         else:
-            self.stdout.write(f"Nothing to add: all {kept} entries are already there.")
+            self.stdout.write(
+                f"Nothing to add: all {kept} entries are already there "
+                f"({edited} of them edited since loaded)."
+            )
 
     def _load(self, fixture, entry, existing, known):
-        """Save one entry unless the database has it; True when it was added."""
+        """Save one entry unless the database has it, or has it as loaded and the fixture
+        says otherwise: "added", "updated", "edited" (kept: saved since loaded) or "same"."""
         label = describe(entry)
         plain = {k: v for k, v in entry.items() if k != "index"}
         try:
@@ -114,16 +157,20 @@ class Command(BaseCommand):
         except DeserializationError as exc:
             raise CommandError(f"{fixture}: {label}: {exc}") from exc
         instance = obj.object
+        model = MODELS[entry["model"]]
         if instance.pk in existing[entry["model"]]:
-            return False
+            if _edited(model, instance.pk, entry["model"]):
+                return "edited"
+            if _same(instance, obj.m2m_data, model.objects.get(pk=instance.pk), entry):
+                return "same"
         fields = entry.get("fields", {})
         refers = [("reference.vendor", "vendor", [fields.get("vendor")])]
         if entry["model"] == "reference.statuscode":
             refers.append(("reference.statuscode", "related codes", fields.get("related", [])))
         if entry["model"] == "reference.meaning":
             refers.append(("reference.statuscode", "code", [fields.get("code")]))
-        for model, what, keys in refers:
-            missing = {k for k in keys if k is not None} - known[model]
+        for referred, what, keys in refers:
+            missing = {k for k in keys if k is not None} - known[referred]
             if missing:
                 raise CommandError(
                     f"{fixture}: {label}: {what} {sorted(missing)} are not in the "
@@ -140,5 +187,10 @@ class Command(BaseCommand):
             now = timezone.now()
             instance.updated = instance.updated or now
             instance.created = instance.created or instance.updated
-        obj.save()
-        return True
+        obj.save()  # raw, as loaddata: no history
+        LoadedEntry.objects.update_or_create(
+            model=entry["model"],
+            key=str(instance.pk),
+            defaults={"digest": _digest(model, instance.pk)},
+        )
+        return "updated" if instance.pk in existing[entry["model"]] else "added"
