@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import catalogue, search
-from .models import Meaning, StaleEdit, StatusCode, Vendor
+from .models import Behaviour, Meaning, StaleEdit, StatusCode, Vendor
 
 # Bookkeeping, not text: a diff between versions leaves them out.
 NOT_COMPARED = {"created", "updated", "version"}
@@ -445,7 +445,19 @@ class MeaningInline(admin.StackedInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-StatusCodeAdmin.inlines = [*StatusCodeAdmin.inlines, MeaningInline]
+class BehaviourInline(admin.StackedInline):
+    """What clients do with the code and when frameworks send it, each with its source."""
+
+    model = Behaviour
+    form = EditorForm
+    extra = 0
+    max_num = 30
+    fields = ["agent", "kind", "version", "behaviour", "source_url", "reviewed", "order"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    classes = ["collapse"]
+
+
+StatusCodeAdmin.inlines = [*StatusCodeAdmin.inlines, MeaningInline, BehaviourInline]
 
 
 @admin.register(Vendor)

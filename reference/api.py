@@ -158,7 +158,7 @@ def openapi(request):
     return _json(openapi_document())
 
 
-# -- Who sends a code, its other meanings, its sources ----------------------------------------
+# -- Who sends a code, its other meanings, what clients do with it, its sources -------------
 
 
 def _vendor(vendor, request):
@@ -183,6 +183,17 @@ def provenance(entry, request):
                 "vendor": _vendor(meaning.vendor, request),
             }
             for meaning in entry.meanings.all()
+        ],
+        "behaviours": [
+            {
+                "agent": row.agent,
+                "kind": row.kind,
+                "version": row.version,
+                "behaviour": row.behaviour,
+                "source": row.source_url,
+                "reviewed": row.reviewed.isoformat(),
+            }
+            for row in entry.behaviours.all()
         ],
         "sources": [{"title": title, "url": url} for title, url in entry.source_list],
         "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,

@@ -92,7 +92,9 @@ def _load(version, last_modified):
         StatusCode.objects.annotate(related_code=F("related__code"))
         .select_related("vendor")
         # One query for all meanings, with their vendors joined in.
-        .prefetch_related(Prefetch("meanings", Meaning.objects.select_related("vendor")))
+        .prefetch_related(
+            Prefetch("meanings", Meaning.objects.select_related("vendor")), "behaviours"
+        )
         .order_by("code", "related_code")
     )
     related = {}

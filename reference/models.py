@@ -510,6 +510,36 @@ class Meaning(models.Model):
         return super().delete(*args, **kwargs)
 
 
+class Behaviour(models.Model):
+    """What one client or framework does with a code, or sends it for, checked in its source."""
+
+    CLIENT, FRAMEWORK = "client", "framework"
+    KINDS = [
+        (CLIENT, "Client (what it does on receiving it)"),
+        (FRAMEWORK, "Framework or server (when it sends it)"),
+    ]
+
+    code = models.ForeignKey(StatusCode, on_delete=models.CASCADE, related_name="behaviours")
+    agent = Line(max_length=60, help_text="The client or framework: curl, Go net/http, Django…")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    version = Line(max_length=30, help_text="The version whose source or documentation was read.")
+    behaviour = Text(max_length=400, help_text="What it does, in one or two sentences.")
+    source_url = models.URLField(
+        "source",
+        max_length=300,
+        validators=[validators.validate_http_url],
+        help_text="Its source code (pinned to a tag or commit where possible) or documentation.",
+    )
+    reviewed = models.DateField("last reviewed", validators=[validators.validate_not_in_the_future])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["code", "order", "pk"]
+
+    def __str__(self):
+        return f"{self.code_id}: {self.agent} {self.version}"
+
+
 class DataVersion(models.Model):
     """One row: bumped by the database itself on every write to the curated tables.
 

@@ -284,6 +284,23 @@ _PROVENANCE_SCHEMA = {
             },
         },
     },
+    "behaviours": {
+        "type": "array",
+        "description": "What clients do on receiving the code, and when frameworks and servers "
+        "send it, each read in the agent's own source or documentation at the version named.",
+        "items": {
+            "type": "object",
+            "required": ["agent", "kind", "version", "behaviour", "source", "reviewed"],
+            "properties": {
+                "agent": {"type": "string", "description": "curl, Go net/http, Django…"},
+                "kind": {"type": "string", "enum": ["client", "framework"]},
+                "version": {"type": "string", "description": "The version that was read."},
+                "behaviour": {"type": "string"},
+                "source": {"type": "string", "format": "uri"},
+                "reviewed": {"type": "string", "format": "date"},
+            },
+        },
+    },
     "sources": {
         "type": "array",
         "items": {

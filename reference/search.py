@@ -213,6 +213,9 @@ def _fields(entry):
     yield BODY, entry.use_cases, False
     yield BODY, entry.browser_behaviour, False
     yield BODY, entry.not_sent_reason, False
+    for row in entry.behaviours.all():  # "does curl follow 308", "django default redirect"
+        yield MEANING_VENDOR, row.agent, True
+        yield BODY, row.behaviour, False
     for meaning in entry.meanings.all():  # prefetched by the catalogue: no query
         yield MEANING_NAME, meaning.phrase, True
         yield MEANING_VENDOR, meaning.used_by, True
@@ -290,7 +293,8 @@ def _key(entry):
     texts = (entry.phrase, entry.former_names, entry.common_name, entry.keywords, entry.origin)
     texts += (entry.summary, entry.headers, entry.description, entry.use_cases)
     texts += (entry.browser_behaviour, entry.not_sent_reason)
-    return (_current(entry), vendor, *texts, meanings)
+    behaviours = tuple((row.agent, row.behaviour) for row in entry.behaviours.all())
+    return (_current(entry), vendor, *texts, meanings, behaviours)
 
 
 # An entry's terms by its text: a new data version analyses only the entries that

@@ -33,6 +33,7 @@ FIELDS = {
     "common_name",
     "vendor",
     "meanings",
+    "behaviours",  # what clients and frameworks do with it
     "sources",
     "reviewed",
 }

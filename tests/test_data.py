@@ -5,6 +5,7 @@ checks the admin's forms make too).
 
 import json
 import re
+from datetime import date
 from http import HTTPStatus
 from pathlib import Path
 
@@ -403,3 +404,27 @@ def test_seed_text_is_the_starting_text():
         assert fuzz.partial_ratio(description.lower(), text.lower()) >= 75, code
         assert fuzz.partial_ratio(use_case.lower(), fields["use_cases"].lower()) >= 70, code
     assert "—" in ENTRIES[422]["use_cases"] and "β" not in ENTRIES[422]["use_cases"]
+
+
+# -- What clients and frameworks do -------------------------------------------------------
+BEHAVIOURS = [e["fields"] for e in RAW if e["model"] == "reference.behaviour"]
+
+
+def test_every_behaviour_row_names_the_version_read_and_links_its_source():
+    assert len(BEHAVIOURS) >= 60
+    for row in BEHAVIOURS:
+        where = f"{row['code']} {row['agent']}"
+        assert row["code"] in ENTRIES, where
+        assert row["kind"] in ("client", "framework"), where
+        assert row["version"].strip() and "\n" not in row["version"], where
+        assert URL.match(row["source_url"]), where
+        assert row["behaviour"].strip() and len(row["behaviour"]) <= 400, where
+        assert date.fromisoformat(row["reviewed"]) <= date.today(), where
+
+
+def test_behaviours_cover_what_readers_ask_about():
+    covered = {row["code"] for row in BEHAVIOURS}
+    # The redirect family, authentication, retries, size, validation and empty answers.
+    assert {301, 302, 303, 307, 308, 401, 403, 407, 408, 429, 503, 413, 304, 204} <= covered
+    agents = {row["agent"] for row in BEHAVIOURS if row["code"] in (301, 302, 303, 307, 308)}
+    assert {"curl", "Go net/http"} <= agents and any("requests" in a for a in agents)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from reference import catalogue
-from reference.models import Meaning, StatusCode, Vendor
+from reference.models import Behaviour, Meaning, StatusCode, Vendor
 
 from .test_admin import change_url, form_data
 
@@ -71,6 +71,23 @@ def test_a_meaning_updated_and_deleted(client, codes):
     Meaning.objects.filter(pk=meaning.pk).delete()
     assert version() != after_update
     assert "Resume Never" not in page(client, "/308/")
+
+
+def test_a_behaviour_updated_and_deleted(client, codes):
+    def agents():
+        response = client.get("/api/codes/308/")
+        return [row["agent"] for row in response.json()["behaviours"]]
+
+    row = Behaviour.objects.filter(code=308).first()
+    assert row.agent in agents()
+    before = version()
+    Behaviour.objects.filter(pk=row.pk).update(agent="A renamed client")
+    after_update = version()
+    assert after_update != before
+    assert "A renamed client" in agents()
+    Behaviour.objects.filter(pk=row.pk).delete()
+    assert version() != after_update
+    assert "A renamed client" not in agents()
 
 
 def test_a_code_deleted(client, codes):

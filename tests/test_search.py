@@ -289,3 +289,11 @@ def test_an_index_made_from_the_last_one_ranks_as_one_made_anew(codes):
     assert ranks(updated) == ranks(anew)
     assert ranks(updated)[:3] == [[418], [418], [418]]  # the new word, being typed, mistyped
     assert 418 not in ranks(updated)[3]  # the words it lost: no longer found
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [("does curl follow 308", 308), ("curl post 301", 301), ("does requests retry 429", 429)],
+)
+def test_what_clients_do_is_searchable(codes, text, first):
+    assert find(text)[0] == first

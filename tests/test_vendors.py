@@ -52,8 +52,8 @@ def test_vendor_page_is_conditional(client, codes):
     assert again.status_code == 304
 
 
-def test_vendor_pages_cost_at_most_three_queries_cold(client, codes, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+def test_vendor_pages_cost_at_most_four_queries_cold(client, codes, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
         client.get("/vendors/aws/")
 
 

@@ -11,7 +11,7 @@ from django.core import serializers
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 
-from reference.models import Meaning, StatusCode, Vendor
+from reference.models import Behaviour, Meaning, StatusCode, Vendor
 
 from .load_codes import DEFAULT_FIXTURE
 
@@ -35,10 +35,11 @@ class Command(BaseCommand):
         vendors = Vendor.objects.order_by("slug")
         codes = StatusCode.objects.order_by("code").prefetch_related("related")
         meanings = Meaning.objects.order_by("code", "order", "pk")
+        behaviours = Behaviour.objects.order_by("code", "order", "pk")
         with open(output, "w", encoding="utf-8") as stream:
             serializers.serialize(
                 "json",
-                chain(vendors, codes, meanings),
+                chain(vendors, codes, meanings, behaviours),
                 stream=stream,
                 indent=2,
                 ensure_ascii=False,
@@ -46,6 +47,6 @@ class Command(BaseCommand):
             )
             stream.write("\n")
         self.stdout.write(
-            f"Exported {vendors.count()} vendors, {codes.count()} status codes and "
-            f"{meanings.count()} meanings to {output}."
+            f"Exported {vendors.count()} vendors, {codes.count()} status codes, "
+            f"{meanings.count()} meanings and {behaviours.count()} behaviours to {output}."
         )

@@ -25,7 +25,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reference.models import LoadedEntry, Meaning, StatusCode, Vendor
+from reference.models import Behaviour, LoadedEntry, Meaning, StatusCode, Vendor
 
 DEFAULT_FIXTURE = Path(settings.FIXTURE_DIRS[0]) / "status_codes.json"
 # The order a fixture lists (and the load saves) the models in: what is referred to first.
@@ -33,12 +33,13 @@ MODELS = {
     "reference.vendor": Vendor,
     "reference.statuscode": StatusCode,
     "reference.meaning": Meaning,
+    "reference.behaviour": Behaviour,
 }
 
 
 def describe(entry):
     kind = entry["model"].rpartition(".")[2]
-    label = {"statuscode": "code", "vendor": "vendor", "meaning": "meaning"}[kind]
+    label = {"statuscode": "code", "vendor": "vendor", "meaning": "meaning"}.get(kind, kind)
     return f"entry #{entry['index']} ({label} {entry.get('pk')!r})"
 
 
@@ -83,8 +84,9 @@ def _digest(model, pk):
 def _edited(model, pk, name):
     """Whether the row was written since this command loaded it."""
     loaded = LoadedEntry.objects.filter(model=name, key=str(pk)).first()
-    if loaded is None:  # loaded before digests were kept: its history tells
-        return model.history.filter(**{model._meta.pk.attname: pk}).exists()
+    if loaded is None:  # loaded before digests were kept: its history tells, if it has one
+        history = getattr(model, "history", None)
+        return history is None or history.filter(**{model._meta.pk.attname: pk}).exists()
     return loaded.digest != _digest(model, pk)
 
 
@@ -127,18 +129,19 @@ class Command(BaseCommand):
                     added[entry["model"]] += 1
                 updated += outcome == "updated"
                 edited += outcome == "edited"
-            if added["reference.meaning"]:
+            if added["reference.meaning"] or added["reference.behaviour"]:
                 # Meanings arrive with their ids: move the id sequence past them
                 # (PostgreSQL), or the admin's next new meaning would collide.
                 with connection.cursor() as cursor:
-                    for sql in connection.ops.sequence_reset_sql(no_style(), [Meaning]):
+                    for sql in connection.ops.sequence_reset_sql(no_style(), [Meaning, Behaviour]):
                         cursor.execute(sql)
         kept = sum(len(pks) for pks in existing.values()) - updated
         if any(added.values()) or updated:
             self.stdout.write(
                 f"Added {added['reference.statuscode']} status codes, "
-                f"{added['reference.vendor']} vendors and {added['reference.meaning']} "
-                f"meanings; brought {updated} unedited entries up to date with the fixture; "
+                f"{added['reference.vendor']} vendors, {added['reference.meaning']} "
+                f"meanings and {added['reference.behaviour']} behaviours; brought {updated} "
+                "unedited entries up to date with the fixture; "
                 f"kept {kept} entries as they were ({edited} of them edited since loaded)."
             )
         else:
@@ -167,7 +170,7 @@ class Command(BaseCommand):
         refers = [("reference.vendor", "vendor", [fields.get("vendor")])]
         if entry["model"] == "reference.statuscode":
             refers.append(("reference.statuscode", "related codes", fields.get("related", [])))
-        if entry["model"] == "reference.meaning":
+        if entry["model"] in ("reference.meaning", "reference.behaviour"):
             refers.append(("reference.statuscode", "code", [fields.get("code")]))
         for referred, what, keys in refers:
             missing = {k for k in keys if k is not None} - known[referred]
@@ -177,7 +180,7 @@ class Command(BaseCommand):
                     "fixture or the database."
                 )
         # Foreign keys were checked just above, against the fixture as well as the database.
-        exclude = {"code", "vendor"} if entry["model"] == "reference.meaning" else {"vendor"}
+        exclude = {"vendor"} if entry["model"] == "reference.statuscode" else {"code", "vendor"}
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
