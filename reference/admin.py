@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Case, Value, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -19,7 +21,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import catalogue, search
-from .models import Behaviour, Meaning, StaleEdit, StatusCode, Vendor
+from .models import Behaviour, Meaning, SearchMiss, StaleEdit, StatusCode, Vendor
 
 # Bookkeeping, not text: a diff between versions leaves them out.
 NOT_COMPARED = {"created", "updated", "version"}
@@ -476,3 +478,82 @@ class VendorAdmin(VersionedAdmin):
         # (Django's change form raised KeyError on it). Not the prepopulated_fields
         # attribute: django-simple-history's version page reads it as is.
         return {"slug": ["name"]} if obj is None else {}
+
+
+class KeywordForm(forms.Form):
+    code = forms.TypedChoiceField(coerce=int, label="Add it to the keywords of")
+
+
+@admin.register(SearchMiss)
+class SearchMissAdmin(admin.ModelAdmin):
+    """What readers searched for and did not find (reference.searchlog), most often first.
+
+    Each row leads to a one-step form: add the query to a code's keywords, which
+    the next search finds, and clear it from the list.
+    """
+
+    list_display = ["query", "no_results", "refined", "last_seen", "add_keyword"]
+    ordering = ["-no_results", "-refined", "-last_seen"]
+    search_fields = ["query"]
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="")
+    def add_keyword(self, obj):
+        url = reverse("admin:reference_searchmiss_keyword", args=[obj.pk])
+        return format_html('<a href="{}">Add as a keyword…</a>', url)
+
+    def get_urls(self):
+        keyword = self.admin_site.admin_view(self.keyword_view)
+        return [
+            path("<int:pk>/keyword/", keyword, name="reference_searchmiss_keyword"),
+            *super().get_urls(),
+        ]
+
+    def keyword_view(self, request, pk):
+        miss = get_object_or_404(SearchMiss, pk=pk)
+        if not request.user.has_perm("reference.change_statuscode"):
+            raise PermissionDenied
+        entries = catalogue.current().codes
+        form = KeywordForm(request.POST or None)
+        form.fields["code"].choices = [(e.code, f"{e.code} {e.display_name}") for e in entries]
+        if request.method == "POST" and form.is_valid():
+            entry = StatusCode.objects.get(code=form.cleaned_data["code"])
+            keywords = entry.keyword_list
+            if miss.query.casefold() not in {word.casefold() for word in keywords}:
+                entry.keywords = ", ".join([*keywords, miss.query])
+            try:
+                entry.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                form.add_error("code", error.message_dict.get("keywords", error.messages))
+            else:
+                entry._change_reason = f"Keyword “{miss.query}” added from readers' searches"
+                entry._history_user = request.user
+                entry.save()
+                miss.delete()
+                link = reverse("admin:reference_statuscode_change", args=[entry.code])
+                self.message_user(
+                    request,
+                    format_html(
+                        '“{}” is now a keyword of <a href="{}">{} {}</a>.',
+                        miss.query,
+                        link,
+                        entry.code,
+                        entry.display_name,
+                    ),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:reference_searchmiss_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Add “{miss.query}” as a keyword",
+            "miss": miss,
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/reference/searchmiss_keyword.html", context)

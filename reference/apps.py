@@ -9,6 +9,9 @@ EDITOR_PERMISSIONS = [
     # its code's entry, so editors may also add and remove them.
     *["view_vendor", "add_vendor", "change_vendor"],
     *["view_meaning", "add_meaning", "change_meaning", "delete_meaning"],
+    *["view_behaviour", "add_behaviour", "change_behaviour", "delete_behaviour"],
+    # What readers could not find: editors turn it into keywords, then clear it.
+    *["view_searchmiss", "delete_searchmiss"],
 ]
 
 

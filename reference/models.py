@@ -562,6 +562,27 @@ class DataVersion(models.Model):
         return f"data version {self.number} ({self.changed})"
 
 
+class SearchMiss(models.Model):
+    """A search readers made that found nothing, or that they rephrased seconds later.
+
+    One row per normalised query, counts only (reference.searchlog): what editors
+    add keywords from.
+    """
+
+    query = models.CharField(max_length=200, unique=True)
+    no_results = models.PositiveIntegerField("found nothing", default=0)
+    refined = models.PositiveIntegerField("rephrased within seconds", default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "search readers could not finish"
+        verbose_name_plural = "searches readers could not finish"
+
+    def __str__(self):
+        return self.query
+
+
 class LoadedEntry(models.Model):
     """What ``load_codes`` last wrote for one fixture entry: a digest of the row as stored.
 

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After htmx's: a page loaded with ?q= is a settled search (live search reports its own).
+    "reference.searchlog.page_searches",
     "reference.middleware.DatabaseUnavailable",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -215,6 +217,10 @@ def _weak_static_etag(headers, path, url):
 WHITENOISE_ADD_HEADERS_FUNCTION = _weak_static_etag
 
 # The admin lives under a configurable path so it is not where scanners look.
+# Searches readers could not finish, counted per query for the editors (reference.searchlog).
+SEARCH_LOG = env_bool("DJANGO_SEARCH_LOG", True)
+SEARCH_LOG_MAX = 1000  # queries kept; the least seen make room
+
 ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 
 # Security headers. HSTS and secure cookies only make sense behind HTTPS,

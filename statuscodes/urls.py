@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from reference import views
+from reference import searchlog, views
 from reference.seo import favicon, robots_txt
 from reference.sitemaps import SITEMAPS, sitemap_view
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", favicon),
+    path("searches/settled", searchlog.settled, name="search-settled"),
     path("", include("reference.urls")),
 ]
 

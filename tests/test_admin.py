@@ -67,13 +67,19 @@ def test_anonymous_visitors_are_sent_to_the_login(client, codes):
 def test_editors_group_can_view_and_change_but_not_delete_or_manage_users(codes):
     group = Group.objects.get(name="Editors")
     assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "add_behaviour",
         "add_meaning",
         "add_vendor",
+        "change_behaviour",
         "change_meaning",
         "change_statuscode",
         "change_vendor",
+        "delete_behaviour",
         "delete_meaning",
+        "delete_searchmiss",  # what readers could not find, once it is a keyword
+        "view_behaviour",
         "view_meaning",
+        "view_searchmiss",
         "view_statuscode",
         "view_vendor",
     ]
