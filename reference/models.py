@@ -114,11 +114,12 @@ class StaleEdit(Exception):
 
 
 def validate_code(value):
-    """A real status code is three digits, 100–599; 0 is the one page for "no status"."""
-    if value != 0 and not 100 <= value <= 599:
+    """A status code is three digits, 100–599 in RFC 9110; servers send a few above (600–999,
+    never official: ``StatusCode.clean``); 0 is the one page for "no status"."""
+    if value != 0 and not 100 <= value <= 999:
         raise ValidationError(
-            "%(value)s is not a status code: codes are three digits, 100–599 "
-            "(0 is reserved for the “no status” page).",
+            "%(value)s is not a status code: codes are three digits, 100–599 in RFC 9110 "
+            "(600–999 for codes servers send outside it; 0 is the “no status” page).",
             params={"value": value},
             code="code_out_of_range",
         )
@@ -211,7 +212,8 @@ class StatusCode(models.Model):
     code = models.PositiveSmallIntegerField(
         primary_key=True,
         validators=[validate_code],
-        help_text="Three digits, 100–599 (0 only for the “no status” page).",
+        help_text="Three digits, 100–599 (600–999 for unofficial codes outside RFC 9110's "
+        "range; 0 only for the “no status” page).",
     )
     phrase = Line("reason phrase", max_length=100, help_text="Exactly as in the IANA registry.")
     former_names = Text(
@@ -317,8 +319,13 @@ class StatusCode(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code=0) | models.Q(code__gte=100, code__lte=599),
+                condition=models.Q(code=0) | models.Q(code__gte=100, code__lte=999),
                 name="code_in_range",
+            ),
+            # RFC 9110 allows 100–599: only those can be registered.
+            models.CheckConstraint(
+                condition=models.Q(official=False) | models.Q(code__gte=100, code__lte=599),
+                name="official_codes_in_rfc_range",
             ),
         ]
 
@@ -359,6 +366,10 @@ class StatusCode(models.Model):
     def clean(self):
         """The examples are real HTTP/1.1 (reference.validators); the response shows the code."""
         errors = {}
+        if self.official and not 100 <= (self.code or 0) <= 599:
+            errors["official"] = ValidationError(
+                "RFC 9110 allows only 100–599: a code outside it cannot be registered."
+            )
         request = None
         if self.example_request and len(self.example_request) <= _limit("example_request"):
             try:
@@ -423,7 +434,14 @@ class StatusCode(models.Model):
 
     @property
     def class_name(self):
-        return CLASSES.get(self.class_digit, "No status")
+        if self.code == 0:
+            return "No status"
+        return CLASSES.get(self.class_digit, "Outside RFC 9110's range")
+
+    @property
+    def in_rfc_range(self):
+        """100–599, the only codes RFC 9110 allows (§15)."""
+        return 100 <= self.code <= 599
 
     @property
     def unused(self):

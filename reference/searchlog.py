@@ -25,12 +25,12 @@ def normalise(text):
     return " ".join(search._words(text))[: search.MAX_QUERY_LENGTH]
 
 
-def finds_nothing(text):
+def finds_nothing(text, request):
     try:
         query = search.parse({"q": text})
     except search.QueryTooLong:
         return False  # answered with a 400 that says so: not a miss
-    return bool(query.text) and not catalogue.current().index.search(query)
+    return bool(query.text) and not catalogue.for_request(request).index.search(query)
 
 
 def count(query, field):
@@ -54,13 +54,13 @@ def count(query, field):
         pass
 
 
-def record(text, before=""):
+def record(request, text, before=""):
     """One settled search ``text``; ``before``, the one the reader settled just before."""
     if not settings.SEARCH_LOG:
         return
     query, previous = normalise(text), normalise(before)
     try:
-        if query and finds_nothing(text):
+        if query and finds_nothing(text, request):
             count(query, "no_results")
     except DatabaseError:  # no data to search (an outage): nothing to tell
         pass
@@ -72,7 +72,7 @@ def record(text, before=""):
 @require_POST
 def settled(request: HttpRequest) -> HttpResponse:
     """site.js reports a live search that settled: ``q``, and ``before`` if seconds ago."""
-    record(request.POST.get("q", "")[:1000], request.POST.get("before", "")[:1000])
+    record(request, request.POST.get("q", "")[:1000], request.POST.get("before", "")[:1000])
     return HttpResponse(status=204, headers={"Cache-Control": "no-store"})
 
 
@@ -88,7 +88,7 @@ def page_searches(get_response):
             and not getattr(request, "htmx", False)
             and response.status_code == 200
         ):
-            record(request.GET["q"])
+            record(request, request.GET["q"])
         return response
 
     return middleware

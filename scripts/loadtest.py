@@ -8,9 +8,9 @@ One gunicorn on the SQLite database of `make setup`, with the production setting
 access log off and no worker recycling (memory is measured on workers that live the whole
 run). Every URL of the mix is requested once (the right status, and a warm cache), then
 wrk -t2 -c64 runs for LOAD_DURATION seconds (default 60) with a Lua script that picks each
-request from a mix of pages, searches, the htmx partial and /999/ (an expected 404).
+request from a mix of pages, searches, the htmx partial and /299/ (an expected 404).
 Figures: requests, requests/s, p50 and p99 latency. Errors = socket errors (a response
-slower than 5 s included) + 5xx + other 4xx + 404s beyond the /999/ requests sent; PASS
+slower than 5 s included) + 5xx + other 4xx + 404s beyond the /299/ requests sent; PASS
 needs 0. Each worker's RSS (VmRSS) is sampled after a 10 s warm-up and at the end; PASS
 needs growth <= 10 % per worker. The server log must hold no traceback.
 
@@ -91,7 +91,7 @@ WORDS = [
     "timeout",
     "cloudflare",
 ]
-MISSING = "/999/"  # the one page of the mix whose right answer is 404
+MISSING = "/299/"  # the one page of the mix whose right answer is 404
 
 LUA_SCRIPT = """\
 -- Written by scripts/loadtest.py: a request mix, and the statuses counted per class.

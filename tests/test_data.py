@@ -100,7 +100,7 @@ UNOFFICIAL_REQUIRED = (
     | dict.fromkeys([*range(520, 528), 530], "cloudflare")
 )
 # Codes a server should not send, each with the reason on its page.
-NOT_SENT = {0, 102, 306, 418, 444, 460, 494, 495, 496, 497, 499, 510, 527, 598, 599}
+NOT_SENT = {0, 102, 306, 418, 444, 460, 494, 495, 496, 497, 499, 510, 527, 598, 599, 999}
 SEED = [
     100,
     101,

@@ -127,7 +127,7 @@ def test_export_then_reload_into_an_empty_database_is_lossless(codes, tmp_path):
     ("bad", "message"),
     [
         (entry(597, colour="red"), "has no field named 'colour'"),
-        (entry(700), "not a status code"),
+        (entry(1000), "not a status code"),
         (entry(597, phrase=""), "phrase"),
         (entry(597, related=[798]), "related codes [798]"),
         (entry(597, vendor="nobody"), "vendor ['nobody']"),
@@ -139,7 +139,7 @@ def test_export_then_reload_into_an_empty_database_is_lossless(codes, tmp_path):
     ],
     ids=[
         "unknown-field",
-        "code-700",
+        "code-1000",
         "empty-phrase",
         "dangling-related",
         "unknown-vendor",

@@ -180,7 +180,7 @@ def test_code_without_slash_redirects(client, codes):
     assert response["Location"] == "/404/"
 
 
-@pytest.mark.parametrize("path", ["/299/", "/999/", "/abc/", "/1/", "/404/extra/"])
+@pytest.mark.parametrize("path", ["/299/", "/1000/", "/abc/", "/1/", "/404/extra/"])
 def test_unknown_code_is_a_helpful_404(client, codes, path):
     response = client.get(path)
     html = response.content.decode()
