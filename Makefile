@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test test-sqlite test-postgres lint bench instructions cache-memory loadtest deploy export system-deps clean
+.PHONY: run setup test test-sqlite test-postgres coverage lint bench instructions cache-memory loadtest deploy export system-deps clean
 
 # Debian splits `python3 -m venv` into the python3-venv package.
 $(STAMP): pyproject.toml
@@ -81,6 +81,10 @@ test-postgres: $(STAMP) system-deps
 		-m "not checkers and not deploy and (not browser or editors)"
 
 test: lint test-sqlite test-postgres
+
+# The SQLite pass with line coverage of the project's code (report in the terminal).
+coverage: $(STAMP) system-deps
+	$(VENV)/bin/pytest -n 2 --dist loadgroup --cov=reference --cov=statuscodes --cov-report=term:skip-covered
 
 # About four minutes: wrk -t2 -c32, 3 s per row, every row five times in turn (medians).
 bench: setup system-deps
