@@ -126,8 +126,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "total": len(current.codes),
             "chips": chips,
             "view_urls": view_urls,
-            # The partial has no decision guide.
-            "decisions": [] if partial else _decisions(catalogue.for_request(request).by_code),
+            # The decision guide helps before a search; under results it would only repeat.
+            "decisions": _decisions(current.by_code) if query.is_empty else [],
             "giscus": _giscus("Comments & Feedback"),
         }
 

@@ -1,5 +1,6 @@
 // What htmx does not do: keyboard shortcuts, copy buttons, clean search URLs,
-// the way back to the last search, showing why a response could not be explained,
+// one history entry per search and the search box as the URL has it, the way back
+// to the search a code page was reached from, showing why a response could not be explained,
 // and loading Giscus only when its thread scrolls into view (no third-party request
 // before then).
 (function () {
@@ -37,32 +38,113 @@
     }
   });
 
-  // Result links carry no query (one URL per page), so the last search is kept
-  // here for the code page's way back.
-  var LAST_SEARCH = "statuscodes:last-search";
+  // Live search and the browser's history. Each answer replaces the URL while the
+  // reader types (the form's hx-replace-url), and a search gets one history entry of
+  // its own: its first answer pushes the entry, the next answers replace it, until
+  // the search settles (Enter, the box losing focus, or a pause in typing), as
+  // GitHub's and MDN's search do. Going back or forward shows the search the URL
+  // names, in the box too: the history snapshots and the browser's page cache hold
+  // the results but not what was typed after them.
+  var SETTLE_AFTER = 1500; // ms without typing
+  var searching = false; // this history entry belongs to a search still being typed
+  var settleWhenShown = false; // settled before its answer came: end it with that answer
+  var settleTimer = null;
 
-  function rememberSearch() {
-    if (!document.getElementById("search")) return;
-    try {
-      if (location.search) sessionStorage.setItem(LAST_SEARCH, location.pathname + location.search);
-      else sessionStorage.removeItem(LAST_SEARCH);
-    } catch (error) { /* storage disabled: the link keeps going to the full list */ }
+  function words(text) {
+    return String(text).split(/\s+/).filter(Boolean).join(" "); // as the server reads q
   }
-  document.addEventListener("htmx:pushedIntoHistory", rememberSearch);
-  window.addEventListener("popstate", rememberSearch);
 
+  function shownSearch() {
+    return words(new URLSearchParams(location.search).get("q") || "");
+  }
+
+  // The search has settled: the next answer starts a new entry. If the box is
+  // ahead of the URL, its answer is on the way, and ends the search when it comes.
+  function settle() {
+    clearTimeout(settleTimer);
+    var box = document.getElementById("q");
+    if (box && words(box.value) !== shownSearch()) settleWhenShown = true;
+    else forget();
+  }
+
+  function typed() {
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(settle, SETTLE_AFTER);
+  }
+
+  function forget() {
+    clearTimeout(settleTimer);
+    searching = settleWhenShown = false;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "q") typed();
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target.id === "q") settle();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id === "q" && event.key === "Enter") settle();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "search") settle();
+  });
+
+  document.addEventListener("htmx:beforeHistoryUpdate", function (event) {
+    var update = event.detail.history;
+    var from = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!from || from.id !== "search") return forget(); // a class, a view, a link: an entry of its own
+    if (searching) {
+      update.type = "replace";
+    } else if (update.path === location.pathname + location.search) {
+      update.type = "replace"; // the settled search again (Enter twice): no new entry
+    } else {
+      update.type = "push";
+      searching = true;
+    }
+  });
+
+  function answered() {
+    var box = document.getElementById("q");
+    if (settleWhenShown && box && words(box.value) === shownSearch()) forget();
+    else if (searching) typed(); // the pause counts from the last key or answer
+  }
+  document.addEventListener("htmx:pushedIntoHistory", answered);
+  document.addEventListener("htmx:replacedInHistory", answered);
+
+  // The box, the class and the view as the URL has them (and as the server reads them).
+  function showSearchOfUrl() {
+    forget();
+    var form = document.getElementById("search");
+    if (!form) return;
+    var params = new URLSearchParams(location.search);
+    var classSlug = (params.get("class") || "").trim().toLowerCase();
+    form.elements.q.value = params.get("q") || "";
+    var classInput = document.getElementById("class-input");
+    classInput.value = /^[1-5]xx$/.test(classSlug) ? classSlug : "";
+    classInput.disabled = !classInput.value;
+    document.getElementById("view-input").disabled = params.get("view") !== "detailed";
+  }
+  document.addEventListener("htmx:historyRestore", showSearchOfUrl);
+  window.addEventListener("popstate", showSearchOfUrl);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) showSearchOfUrl();
+  });
+
+  // Result links carry no query (one URL per page): a code page reached from a
+  // search leads back to it, with its scroll position (history.back()).
   function setUpBackLink() {
     var link = document.querySelector("a[data-back-to-search]");
-    if (!link) return;
-    var last = null;
-    try { last = sessionStorage.getItem(LAST_SEARCH); } catch (error) { return; }
-    if (!last || last.charAt(0) !== "/") return;
-    link.href = last;
+    if (!link || !document.referrer) return;
+    var from = new URL(document.referrer);
+    var search = new URLSearchParams(from.search);
+    var index = new URL(link.href);
+    if (from.origin !== location.origin || from.pathname !== index.pathname) return;
+    if (!words(search.get("q") || "") && !search.get("class")) return; // the whole list: not a search
+    link.href = from.pathname + from.search;
     link.textContent = "← Back to your search";
     link.addEventListener("click", function (event) {
-      // Straight from that search: going back also restores its scroll position.
-      var referrer = document.referrer ? new URL(document.referrer) : null;
-      if (referrer && referrer.origin === location.origin && referrer.pathname + referrer.search === last) {
+      if (history.length > 1) {
         event.preventDefault();
         history.back();
       }
@@ -119,7 +201,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons(document);
-    rememberSearch();
     setUpBackLink();
     setUpGiscus();
   });
