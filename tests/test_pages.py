@@ -161,8 +161,8 @@ def test_common_name_comes_first_and_the_registry_phrase_stays(client, codes):
     page = client.get("/418/").content.decode()
     assert "<title>418 I&#x27;m a teapot — HTTP status code</title>" in page
     assert '<span class="phrase">I&#x27;m a teapot</span></h1>' in page
-    assert "Registry name: <strong>(Unused)</strong>" in page
-    assert "lists 418 as “(Unused)”" in page
+    assert "lists 418 as <strong>(Unused)</strong>" in page  # said once, with the registry's link
+    assert "Also known as" not in page  # its only other name is the heading's
     listing = client.get("/").content.decode()
     assert '<span class="phrase">I&#x27;m a teapot</span>' in listing
     assert "IANA: (Unused)" in listing

@@ -76,6 +76,30 @@ def test_first_screen_shows_many_codes(site, sized):
     assert visible >= {"desktop": 20, "phone": 8}[size], visible
 
 
+# The README shows the first screen of the index; its caption says what is on it.
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_SCREENSHOT = README.parent / "docs" / "screenshot.png"
+README_CAPTION = (
+    "The index in a 1280 × 800 window: the search box, the class filters, and the first "
+    "codes of the list by class, each with the start of its summary"
+)
+
+
+def test_readme_screenshot_is_the_first_screen_of_the_live_index(site, browser):
+    """docs/screenshot.png is taken here, so it always shows today's page and data."""
+    assert f"![{README_CAPTION}](docs/screenshot.png)" in README.read_text()
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(site + "/")
+    page.screenshot(path=str(README_SCREENSHOT))
+    # What the caption says: the first codes, not all of them, each with its summary.
+    assert 20 <= page.evaluate(CODES_ON_FIRST_SCREEN) < page.locator("#results .code-item").count()
+    expect(page.locator("#results .code-item .summary").first).to_be_in_viewport()
+    expect(page.locator("#q")).to_be_in_viewport()
+    expect(page.get_by_role("navigation", name="Filter by class")).to_be_in_viewport()
+    context.close()
+
+
 def test_jump_links_reach_each_class(site, sized):
     page, _size = sized
     page.goto(site + "/")
