@@ -77,16 +77,22 @@ def in_outage(request):
 # -- The decorator ---------------------------------------------------------
 
 
-def _data_validators(request, response):
+def _data_validators(request, response, variant=None):
     current = catalogue.for_request(request)
-    variant = "hx" if wants_partial(request) else "full"
+    variant = variant or ("hx" if wants_partial(request) else "full")
     # The URL is part of it, so a tag is only ever valid for the URL that sent it
     # (see _early_not_modified). Weak: the gzip and identity encodings share it.
     url = hashlib.blake2s(request.get_full_path().encode(), digest_size=6).hexdigest()
     return f'W/"{current.etag}-{variant}-{url}"', current.last_modified_http
 
 
-def _early_not_modified(request):
+def _text_validators(request, response):
+    """The terminal's plain text (reference.terminal): a tag of its own, so a text
+    ETag never validates the page of the same URL, nor the page's the text."""
+    return _data_validators(request, response, "text")
+
+
+def _early_not_modified(request, make_validators):
     """A 304 without running the view, when If-None-Match names the current data ETag.
 
     That ETag names the data version and the URL, and only 2xx responses carry
@@ -98,7 +104,7 @@ def _early_not_modified(request):
     header = request.META.get("HTTP_IF_NONE_MATCH")
     if not header or is_editor(request) or in_outage(request):
         return None
-    etag, last_modified = _data_validators(request, None)
+    etag, last_modified = make_validators(request, None)
     if etag.removeprefix("W/") not in {tag.removeprefix("W/") for tag in parse_etags(header)}:
         return None
     response = HttpResponseNotModified()
@@ -113,7 +119,12 @@ def _content_validators(request, response):
     return f'W/"{digest}"', None
 
 
-VALIDATORS = {"data": _data_validators, "content": _content_validators, None: None}
+VALIDATORS = {
+    "data": _data_validators,
+    "text": _text_validators,
+    "content": _content_validators,
+    None: None,
+}
 
 
 def _not_allowed(request, api):
@@ -150,10 +161,11 @@ def public(view=None, *, validators="data", api=False, vary=PAGE_VARY, cache=Tru
     """GET/HEAD on a public URL (and OPTIONS on the API); 405 with Allow for anything else.
 
     ``validators``: ``"data"`` (the data version, for anything built from the
-    codes), ``"content"`` (a hash of the body, for what does not depend on
-    them) or ``None``. ``api``: JSON 405s, CORS. ``cache=False``: ``no-store``
-    (health checks). CSRF-exempt because every unsafe method is refused anyway:
-    a POST should learn that from a 405 and its Allow header, not a CSRF 403.
+    codes; ``"text"`` the same for the terminal's plain text, reference.terminal),
+    ``"content"`` (a hash of the body, for what does not depend on them) or ``None``.
+    ``api``: JSON 405s, CORS. ``cache=False``: ``no-store`` (health checks).
+    CSRF-exempt because every unsafe method is refused anyway: a POST should
+    learn that from a 405 and its Allow header, not a CSRF 403.
     """
     if view is None:
         return lambda view: public(view, validators=validators, api=api, vary=vary, cache=cache)
@@ -167,8 +179,8 @@ def public(view=None, *, validators="data", api=False, vary=PAGE_VARY, cache=Tru
             response = _not_allowed(request, api)
         else:
             response = None
-            if make_validators is _data_validators:
-                response = _early_not_modified(request)
+            if make_validators in (_data_validators, _text_validators):
+                response = _early_not_modified(request, make_validators)
             if response is None:
                 response = view(request, *args, **kwargs)
             response = finish(request, response, make_validators, vary=vary, cache=cache)

@@ -1,9 +1,10 @@
-"""The page cache: each page rendered once per data version and URL.
+"""The page cache: each page rendered once per data version, URL and representation.
 
 Pages are stored gzip-compressed (pages without a query string also
-uncompressed), under a hash of an unambiguous encoding of the exact URL, for
-``CACHE_TIMEOUT`` seconds (the cache's TIMEOUT), in Django's cache (LocMem in
-each process, or Redis shared by every instance).
+uncompressed), under a hash of an unambiguous encoding of the exact URL and the
+representation (``html``, or ``text`` for the terminal's plain text,
+reference.terminal), for ``CACHE_TIMEOUT`` seconds (the cache's TIMEOUT), in
+Django's cache (LocMem in each process, or Redis shared by every instance).
 """
 
 import gzip
@@ -25,14 +26,15 @@ from .middleware import accepts_gzip
 PAGE_CACHE_FORMAT = "gzip+plain"
 
 
-def page_cache_key(request, template_name, extra=None) -> str:
-    """The exact URL (no case folding), host, template and data version, hashed.
+def page_cache_key(request, template_name, extra=None, variant="html") -> str:
+    """The exact URL (no case folding), host, template, representation and data version, hashed.
 
     JSON of a list is unambiguous where joining with a separator is not.
     """
     parts = [
         PAGE_CACHE_FORMAT,
         catalogue.for_request(request).version,
+        variant,
         request.scheme,
         request.get_host(),
         request.path,
@@ -57,19 +59,43 @@ def render_page(request, template_name, build_context, *, cache_key=None, status
         return render(request, template_name, {**build_context(), "editor": True}, status=status)
     if in_outage(request):
         return render(request, template_name, build_context(), status=status)
-    searched = bool(request.META.get("QUERY_STRING"))
     key = page_cache_key(request, template_name, cache_key)
+
+    def build():
+        return render_to_string(template_name, build_context(), request)
+
+    return _stored(request, key, build, status)
+
+
+def render_text(request, name, build_text, *, status=200):
+    """Plain text for a terminal (reference.terminal), kept like a page under its own key.
+
+    ``name`` stands where a page has its template; the key also names the
+    ``text`` representation, so text and HTML of one URL never meet.
+    """
+    if is_editor(request) or in_outage(request):
+        response = HttpResponse(build_text(), status=status)
+    else:
+        key = page_cache_key(request, name, variant="text")
+        response = _stored(request, key, build_text, status)
+    response["Content-Type"] = "text/plain; charset=utf-8"
+    return response
+
+
+def _stored(request, key, build, status):
+    """The response for ``key``: from the cache, or ``build()`` (a str) stored there first."""
+    searched = bool(request.META.get("QUERY_STRING"))
     stored = cache.get(key)
     if stored is None:
-        html = render_to_string(template_name, build_context(), request).encode()
+        content = build().encode()
         if searched:
             # A search is made on every keystroke and read about once: compress
             # it fast, and keep only that (a unique-URL flood stays small).
-            stored = (gzip.compress(html, compresslevel=1, mtime=0), None)
+            stored = (gzip.compress(content, compresslevel=1, mtime=0), None)
         else:
             # Compressed hard, and kept as is too, so a client refusing gzip
             # costs no decompression.
-            stored = (gzip.compress(html, compresslevel=6, mtime=0), html)
+            stored = (gzip.compress(content, compresslevel=6, mtime=0), content)
         cache.set(key, stored)  # expires after CACHES' TIMEOUT
     compressed, plain = stored
     if accepts_gzip(request):

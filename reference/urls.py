@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import api, tryit, views
+from . import api, terminal, tryit, views
 
 
 class StatusCodeConverter:
@@ -24,8 +24,10 @@ register_converter(StatusCodeConverter, "code")
 
 app_name = "reference"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("<code:code>/", views.code_detail, name="code"),
+    # Browsers get the page, curl plain text (reference/terminal.py): Accept decides.
+    path("", terminal.negotiated(views.index, terminal.index), name="index"),
+    path("<code:code>/", terminal.negotiated(views.code_detail, terminal.code), name="code"),
+    path("<code:code>", terminal.negotiated(terminal.with_slash, terminal.code)),
     path("vendors/", views.vendors, name="vendors"),
     path("vendors/<slug:slug>/", views.vendor, name="vendor"),
     path("api/", views.api_docs, name="api"),

