@@ -429,8 +429,20 @@ class StatusCode(models.Model):
         return self.code // 100
 
     @property
+    def in_a_class(self):
+        """1xx–5xx: 0 and the codes above 599 belong to none."""
+        return self.class_digit in CLASSES
+
+    @property
     def class_slug(self):
-        return f"{self.class_digit}xx" if self.class_digit in CLASSES else "none"
+        if self.in_a_class:
+            return f"{self.class_digit}xx"
+        return "none" if self.code == 0 else "beyond"
+
+    @property
+    def class_label(self):
+        """What the index's "Jump to" links say."""
+        return self.class_slug if self.in_a_class else self.class_name
 
     @property
     def class_name(self):

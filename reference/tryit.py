@@ -24,6 +24,10 @@ HOP_BY_HOP_NOTE = (
     "A real server sends “{fields}” with a {code}. WSGI servers treat {them} as "
     "hop-by-hop and drop {them}, so this try-it response cannot carry {them}."
 )
+OUTSIDE_THE_RANGE = (
+    "RFC 9110 allows only 100–599, and so does Django, which this server runs on: it "
+    "cannot send {code}. Some servers send it anyway. This answer is a plain 200 instead."
+)
 NO_STATUS = (
     "0 is not a status code a server can send: clients report it when no response "
     "arrived at all. This answer is a plain 200 instead."
@@ -58,6 +62,8 @@ def try_code(request, code: int):
     if not protocol.is_final(entry.code):
         if entry.code < 100:
             explanation = NO_STATUS
+        elif entry.code > 599:
+            explanation = OUTSIDE_THE_RANGE.format(code=entry.code)
         else:
             explanation = protocol.interim_note(entry.code, entry.display_name)
             explanation += " This answer is a plain 200 instead."

@@ -143,12 +143,12 @@ def test_editor_cannot_delete(editor_client):
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"code": "700"}, "code"),
+        ({"code": "1000"}, "code"),
         ({"code": "99"}, "code"),
         ({"phrase": ""}, "phrase"),
         ({"code": "404"}, "code"),
     ],
-    ids=["code-700", "code-99", "empty-phrase", "existing-code"],
+    ids=["code-1000", "code-99", "empty-phrase", "existing-code"],
 )
 def test_invalid_new_entry_is_a_form_error(admin_client, codes, changes, field):
     data = form_data(admin_client, 418, **changes)

@@ -242,3 +242,12 @@ def test_giscus_thread_per_code_when_configured(client, codes, giscus_configured
     assert 'data-mapping="specific"' in html and 'data-loading="lazy"' in html
     assert 'data-theme="preferred_color_scheme"' in html
     assert 'data-term="Comments &amp; Feedback"' in client.get("/").content.decode()
+
+
+def test_a_code_servers_send_outside_rfc_9110s_range_has_its_page(client, codes):
+    html = client.get("/999/").content.decode()
+    assert "RFC 9110 §15</a> allows only 100–599" in html
+    assert "class-badge" not in html  # no class: 999 is not a 9xx anything
+    listing = client.get("/").content.decode()
+    assert 'id="class-beyond"' in listing and "Outside RFC 9110" in listing
+    assert listing.index('id="class-5xx"') < listing.index('id="class-beyond"')

@@ -64,7 +64,28 @@
     clearTimeout(settleTimer);
     var box = document.getElementById("q");
     if (box && words(box.value) !== shownSearch()) settleWhenShown = true;
-    else forget();
+    else settled();
+  }
+
+  // A live search that settled is reported, with the one settled just before it if
+  // that was seconds ago (a rephrasing): the server counts, per query, the searches
+  // that found nothing and those rephrased, for the editors (reference/searchlog.py).
+  // No identifier is sent; a page loaded with ?q= is counted by the server itself.
+  var REPHRASED_WITHIN = 20000; // ms
+  var lastSettled = null;
+  function settled() {
+    var form = document.getElementById("search");
+    var query = shownSearch();
+    if (searching && form && form.dataset.settledUrl && query && navigator.sendBeacon) {
+      var report = new FormData();
+      report.append("q", query);
+      if (lastSettled && lastSettled.query !== query && Date.now() - lastSettled.at < REPHRASED_WITHIN) {
+        report.append("before", lastSettled.query);
+      }
+      if (!lastSettled || lastSettled.query !== query) navigator.sendBeacon(form.dataset.settledUrl, report);
+      lastSettled = { query: query, at: Date.now() };
+    }
+    forget();
   }
 
   function typed() {
@@ -106,7 +127,7 @@
 
   function answered() {
     var box = document.getElementById("q");
-    if (settleWhenShown && box && words(box.value) === shownSearch()) forget();
+    if (settleWhenShown && box && words(box.value) === shownSearch()) settled();
     else if (searching) typed(); // the pause counts from the last key or answer
   }
   document.addEventListener("htmx:pushedIntoHistory", answered);

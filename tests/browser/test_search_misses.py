@@ -1,0 +1,53 @@
+"""What readers could not find, end to end: a reader's live search in Chromium finds
+nothing and settles, an editor sees it in the admin, adds it as a keyword in one step,
+and the next reader's search finds the code."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from reference.models import SearchMiss
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-editor-password"
+
+
+def test_a_search_readers_could_not_finish_becomes_a_keyword(site, browser):
+    reader = browser.new_context().new_page()
+    reader.goto(site + "/")
+    box = reader.locator("#q")
+    box.press_sequentially("timeout", delay=40)  # found: not a miss...
+    expect(reader.locator("#results .code-item").first).to_be_visible()
+    box.press("Enter")
+    box.fill("")
+    box.press_sequentially("flibbertigibbet", delay=40)  # ...rephrased into one that finds nothing
+    expect(reader.locator("#results")).to_contain_text("No status code matches")
+    with reader.expect_request(lambda request: request.url.endswith("/searches/settled")):
+        box.press("Enter")  # settled
+    reader.wait_for_timeout(500)
+    counts = {m.query: (m.no_results, m.refined) for m in SearchMiss.objects.all()}
+    assert counts == {"flibbertigibbet": (1, 0), "timeout": (0, 1)}
+
+    call_command("create_editor", "edna", "--password", PASSWORD, verbosity=0)
+    editor = browser.new_context().new_page()
+    editor.goto(site + reverse("admin:reference_searchmiss_changelist"))
+    editor.get_by_label("Username").fill("edna")
+    editor.get_by_label("Password").fill(PASSWORD)
+    editor.get_by_role("button", name="Log in").click()
+    row = editor.locator("#result_list tr", has_text="flibbertigibbet")
+    row.get_by_role("link", name="Add as a keyword…").click()
+    editor.get_by_label("Add it to the keywords of").select_option("404")
+    editor.get_by_role("button", name="Add as a keyword").click()
+    expect(editor.locator(".messagelist .success")).to_contain_text("is now a keyword of")
+    expect(editor.locator("#result_list")).not_to_contain_text("flibbertigibbet")
+
+    # The next reader (the first one's browser may reuse its answer for a minute: max-age=60).
+    nextreader = browser.new_context().new_page()
+    nextreader.goto(site + "/")
+    nextreader.locator("#q").press_sequentially("flibbertigibbet", delay=20)
+    expect(nextreader.locator("#results .code-item .num").first).to_have_text("404")
+    assert re.search(r"/\?q=flibbertigibbet$", nextreader.url)
