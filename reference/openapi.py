@@ -100,7 +100,7 @@ def _base_document() -> dict:
                             "name": "code",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer", "minimum": 0, "maximum": 599},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 999},
                             "example": 404,
                         }
                     ],
@@ -147,7 +147,13 @@ def _base_document() -> dict:
                         "updated",
                     ],
                     "properties": {
-                        "code": {"type": "integer", "minimum": 0, "maximum": 599},
+                        "code": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 999,
+                            "description": "100-599 in RFC 9110; 0 is the no-status entry, "
+                            "600-999 codes servers send outside the standard's range.",
+                        },
                         "phrase": {"type": "string", "description": "Reason phrase, as IANA."},
                         "class": {"type": "string", "enum": CLASS_SLUGS},
                         "class_name": {"type": "string", "example": "Client Error"},
@@ -322,8 +328,9 @@ def openapi_document() -> dict:
     status_code = document["components"]["schemas"]["StatusCode"]
     status_code["properties"].update(_PROVENANCE_SCHEMA)
     status_code["required"].extend(_PROVENANCE_SCHEMA)
-    # Code 0 is the "no status / 000" entry: not an HTTP status, but in the reference.
-    status_code["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none"]
+    # Code 0 is the "no status / 000" entry: not an HTTP status, but in the reference;
+    # codes above 599 (LinkedIn's 999) are beyond RFC 9110's classes.
+    status_code["properties"]["class"]["enum"] = [*CLASS_SLUGS, "none", "beyond"]
     document["paths"].update(_comparison_paths())
     document["components"]["schemas"].update(_COMPARISON_SCHEMAS)
     document["paths"].update(_EXPLAIN_PATHS)

@@ -175,7 +175,8 @@ REDBOT_URLS = [
     ("/?q=gateway", HX),
     ("/?q=gateway", [*HX, "HX-History-Restore-Request: true"]),
     ("/404/", []),
-    ("/999/", []),
+    ("/999/", []),  # outside RFC 9110's range: a page of its own
+    ("/299/", []),  # not a code we know: the 404
     # Plain text for the terminal: curl's Accept, and a client that takes neither (406).
     ("/404/", ["Accept: */*"]),
     ("/?q=timeout&class=5xx", ["Accept: */*"]),
@@ -187,6 +188,7 @@ REDBOT_URLS = [
     ("/api/codes/?q=gone", []),
     ("/api/codes/404/", []),
     ("/api/codes/999/", []),
+    ("/api/codes/299/", []),
     ("/api/openapi.json", []),
     ("/try/404/", []),
     ("/try/405/", []),
@@ -298,6 +300,7 @@ NU_PAGES = [
     "/?class=9xx",
     "/?q=" + "x" * 300,
     "/999/",
+    "/299/",
     "/not-a-page/",
     "/api/",
     "/explain/",

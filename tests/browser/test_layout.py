@@ -222,7 +222,7 @@ def test_full_page_screenshots_and_nothing_overflows(site, browser, scheme, admi
             ("compare", "/compare/"),
             ("compare-redirects", "/compare/redirects/"),
             ("api", "/api/"),
-            ("not-found", "/999/"),
+            ("not-found", "/299/"),
         ]:
             page.goto(site + path)
             expect(page.locator("h1")).to_be_visible()

@@ -171,6 +171,7 @@ def test_script_saved_by_an_editor_never_runs(site, page):
         "/404/",
         "/?q=timeout",
         "/999/",
+        "/299/",
         "/compare/",
         "/compare/redirects/",
         "/vendors/",
@@ -200,7 +201,7 @@ def test_screenshots(site, page, screenshot, scheme, form_factor, width):
         ("index", "/"),
         ("search", "/?q=timeout"),
         ("code-404", "/404/"),
-        ("not-found", "/999/"),
+        ("not-found", "/299/"),
     ]:
         page.goto(site + path)
         expect(page.locator("h1")).to_be_visible()
