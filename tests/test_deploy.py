@@ -566,7 +566,9 @@ def test_a_rolling_update_under_load_fails_no_request(stack, tmp_path):
     shutil.copytree(BASE_DIR / "staticfiles", release)
     (release / "reference" / "new-in-this-release.css").write_text("body{}\n")
     script = _5xx_script(tmp_path, "(n % 2 == 0) and '/404/' or ('/no-such-' .. n .. '/')")
-    wrk = harness.start_wrk(stack["nginx"] + "/", 25, connections=8, script=script, timeout="5s")
+    # A request counts as failed if it errs or gets no answer in 15 s: the suite's other
+    # process (browsers) shares the 2 cores, and a slow answer is still an answer.
+    wrk = harness.start_wrk(stack["nginx"] + "/", 25, connections=8, script=script, timeout="15s")
     time.sleep(2)
     for name in "ab":  # one instance at a time, as the README's update steps
         old = stack[name]
