@@ -8,6 +8,8 @@ the search settled just before it when that was seconds ago: a rephrasing).
 At most ``SEARCH_LOG_MAX`` queries are kept; off with ``DJANGO_SEARCH_LOG=0``.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -35,8 +37,6 @@ def finds_nothing(text, request):
 
 def count(query, field):
     """Add one to ``field`` ("no_results" or "refined") of ``query``'s row."""
-    if not query or not settings.SEARCH_LOG:
-        return
     now = timezone.now()
     add_one = {field: F(field) + 1, "last_seen": now}
     try:
@@ -49,7 +49,8 @@ def count(query, field):
                 least.delete()
             SearchMiss.objects.create(query=query, **{field: 1}, first_seen=now, last_seen=now)
     except IntegrityError:  # the same new query, counted at the same moment by another worker
-        SearchMiss.objects.filter(query=query).update(**add_one)
+        with contextlib.suppress(DatabaseError):
+            SearchMiss.objects.filter(query=query).update(**add_one)
     except DatabaseError:  # never fails a reader's page: this is only a tally
         pass
 
