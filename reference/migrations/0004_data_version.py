@@ -27,29 +27,44 @@ POSTGRES_NONCE = "substr(md5(random()::text || clock_timestamp()::text), 1, 16)"
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
+def table_triggers(vendor, table):
+    """The statements that make writes to ``table`` bump the version (later tables too)."""
+    if vendor == "sqlite":
+        upsert = UPSERT.format(now=SQLITE_NOW, nonce=SQLITE_NONCE)
+        return [
+            f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+            f"BEGIN {upsert}; END"
+            for event in ("INSERT", "UPDATE", "DELETE")
+        ]
+    if vendor == "postgresql":
+        return [
+            f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION reference_bump_data_version()"
+        ]
+    raise NotImplementedError(f"no data-version triggers for {vendor}")
+
+
+def dropped_table_triggers(vendor, table):
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_{event}_version"
+            for event in ("insert", "update", "delete")
+        ]
+    return [f"DROP TRIGGER IF EXISTS {table}_version ON {table}"]
+
+
 def create_triggers(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for table in CURATED:
-                for event in ("INSERT", "UPDATE", "DELETE"):
-                    cursor.execute(
-                        f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
-                        f"BEGIN {UPSERT.format(now=SQLITE_NOW, nonce=SQLITE_NONCE)}; END"
-                    )
-        elif connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE FUNCTION reference_bump_data_version() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
                 f"{UPSERT.format(now='clock_timestamp()', nonce=POSTGRES_NONCE)}; RETURN NULL; END $$"
             )
-            for table in CURATED:
-                cursor.execute(
-                    f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION reference_bump_data_version()"
-                )
-        else:
-            raise NotImplementedError(f"no data-version triggers for {connection.vendor}")
+        for table in CURATED:
+            for statement in table_triggers(connection.vendor, table):
+                cursor.execute(statement)
         nonce = SQLITE_NONCE if connection.vendor == "sqlite" else POSTGRES_NONCE
         cursor.execute(UPSERT.format(now="CURRENT_TIMESTAMP", nonce=nonce))
 
@@ -57,13 +72,10 @@ def create_triggers(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for table in CURATED:
-                for event in ("insert", "update", "delete"):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_version")
-        else:
-            for table in CURATED:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
+        for table in CURATED:
+            for statement in dropped_table_triggers(connection.vendor, table):
+                cursor.execute(statement)
+        if connection.vendor != "sqlite":
             cursor.execute("DROP FUNCTION IF EXISTS reference_bump_data_version()")
 
 
@@ -74,7 +86,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="DataVersion",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("number", models.BigIntegerField()),
                 ("changed", models.DateTimeField()),
                 ("nonce", models.CharField(max_length=16)),

@@ -14,27 +14,15 @@ TABLE = "reference_behaviour"
 def add_triggers(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            upsert = _version.UPSERT.format(now=_version.SQLITE_NOW, nonce=_version.SQLITE_NONCE)
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                cursor.execute(
-                    f"CREATE TRIGGER {TABLE}_{event.lower()}_version AFTER {event} ON {TABLE} "
-                    f"BEGIN {upsert}; END"
-                )
-        else:
-            cursor.execute(
-                f"CREATE TRIGGER {TABLE}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                f"ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION reference_bump_data_version()"
-            )
+        for statement in _version.table_triggers(connection.vendor, TABLE):
+            cursor.execute(statement)
 
 
 def drop_triggers(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        if schema_editor.connection.vendor == "sqlite":
-            for event in ("insert", "update", "delete"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_{event}_version")
-        else:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_version ON {TABLE}")
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for statement in _version.dropped_table_triggers(connection.vendor, TABLE):
+            cursor.execute(statement)
 
 
 class Migration(migrations.Migration):
