@@ -737,6 +737,10 @@ def as_text(result, base_url):
             or [""]
         )
 
+    def notes(items, indent="  "):
+        for note in items:
+            para(f"{MARKS[note['level']]} {note['text']}", indent)
+
     status = result["status"]
     heading = f"{status['text']} {status.get('name') or status['reason']}".strip()
     version = f"HTTP/{status['version']}, " if status["version"] else ""
@@ -761,31 +765,26 @@ def as_text(result, base_url):
         para(f"Also: {meaning['used_by']}: {meaning['phrase']}", "  ")
 
     out += ["", "What is wrong or missing"]
-    for note in result["problems"]:
-        para(f"{MARKS[note['level']]} {note['text']}", "  ")
+    notes(result["problems"])
     if not result["problems"]:
         out.append("  Nothing found.")
     out += ["", "Headers"]
     for header in result["headers"]:
         out.append("  " + safe(f"{header['name']}: {header['value']}"))
         para(header["about"], "      ")
-        for note in header["notes"]:
-            para(f"{MARKS[note['level']]} {note['text']}", "      ")
+        notes(header["notes"], "      ")
     out += ["", "Caching"]
     for line in result["caching"]["lines"]:
         para(f"- {line}", "  ")
-    for note in result["caching"]["notes"]:
-        para(f"{MARKS[note['level']]} {note['text']}", "  ")
+    notes(result["caching"]["notes"])
     if result["cors"]:
         out += ["", "CORS"]
         for line in result["cors"]["lines"]:
             para(f"- {line}", "  ")
-        for note in result["cors"]["notes"]:
-            para(f"{MARKS[note['level']]} {note['text']}", "  ")
+        notes(result["cors"]["notes"])
     if result["notes"]:
         out += ["", "Other notes"]
-        for note in result["notes"]:
-            para(f"{MARKS[note['level']]} {note['text']}", "  ")
+        notes(result["notes"])
     out += ["", "Content"]
     content = result["content"]
     para(f"{content['length']:,} bytes, checked." if content["checked"] else content["note"], "  ")
