@@ -54,6 +54,13 @@ EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 UNOFFICIAL = 0.6
 SAME_SYMPTOM = 0.5  # ...and never outrank a code of today scoring this share of theirs or more
 CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
+# Of two codes named, the one the reader asks for comes first: "use 410 instead of 404",
+# "return 400 instead of 422", "returns a 400 (should be 414)". A report asks for the
+# other one: "returns 500 instead of 404". The one set aside still outranks any text.
+INSTEAD = {("instead", "of"), ("rather", "than")}
+EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
+REPORTED = {"returns", "returned", "gives", "gave", "got", "sends", "sent", "responds", "throws"}
+SET_ASIDE = 0.5
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
 NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
@@ -597,11 +604,28 @@ class Index:
             if rivals and max(rivals) <= score:
                 final[i] = max(rivals) * 0.999
 
+    @staticmethod
+    def _set_aside(tokens, code_at):
+        """The entries of the codes the query names (``code_at``: token position to entry)
+        that it sets aside for another it names."""
+        aside = set()
+        for at in code_at:
+            before = tuple(tokens[max(0, at - 2) : at])
+            earlier = [p for p in code_at if p < at and code_at[p] != code_at[at]]
+            if earlier and (before in INSTEAD):
+                first = max(earlier)
+                reported = REPORTED.intersection(tokens[:first])
+                aside.add(at if not reported else first)
+            elif earlier and (before in EXPECTED or before[-1:] in EXPECTED):
+                aside.update(earlier)
+        return {code_at[at] for at in aside} - {code_at[at] for at in code_at if at not in aside}
+
     def search(self, query):
         classes = {query.class_slug[0]} if query.class_slug else set()
         tokens = _words(query.text)
         exact, prefixes, words, asked, zero = [], [], [], False, False
-        for token in tokens:
+        code_at = {}
+        for at, token in enumerate(tokens):
             if CLASS_TOKEN.match(token):
                 classes.add(token[0])
                 continue
@@ -610,6 +634,7 @@ class Index:
                 number = int(token)  # "000" is 0, the "no status" page
                 if number in self.position:
                     exact.append(self.position[number])
+                    code_at[at] = self.position[number]
                 elif len(token) <= 2 and number:
                     prefixes.append(token)
                 elif number:
@@ -649,8 +674,9 @@ class Index:
             scores, matched, named = {}, {}, set()
         scores = defaultdict(float, scores)
         matched = defaultdict(float, {i: value * share for i, value in matched.items()})
+        aside = self._set_aside(tokens, code_at) if len(code_at) > 1 else set()
         for i in exact:
-            scores[i] += EXACT_CODE
+            scores[i] += EXACT_CODE * (SET_ASIDE if i in aside else 1)
             matched[i] += share
         for prefix in prefixes:
             for i, entry in enumerate(self.entries):

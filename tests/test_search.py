@@ -103,6 +103,22 @@ def test_exact_code_beats_text_that_mentions_it(codes):
     assert find("301")[0] == 301
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Use 410 Gone instead of 404 Not Found", [410, 404]),
+        ("prefer 308 rather than 301", [308, 301]),
+        ("Return 400 instead of 422 on failing JSON parse", [400, 422]),
+        ("the API returns 500 instead of 404", [404, 500]),  # a report: the other one
+        ("a long URI returns 400 (should be 414)", [414, 400]),
+        ("404 or 410", [404, 410]),  # nothing set aside: code order
+        ("410 or 404", [404, 410]),
+    ],
+)
+def test_of_two_codes_named_the_one_asked_for_comes_first(codes, text, expected):
+    assert find(text)[:2] == expected
+
+
 def test_phrase_beats_keyword_beats_body(codes):
     results = find("redirect")
     assert results.index(307) < results.index(301)  # phrase "Temporary Redirect" vs keyword
