@@ -26,21 +26,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from harness import free_port
+from harness import CHROMIUM, CHROMIUM_ARGS, free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 OUT = BASE_DIR / "tests" / "data" / "explain"
 CURL = shutil.which("curl") or "/usr/bin/curl"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 HTML = b"<!doctype html>\n<title>Captured</title>\n<p>A small page for the captures.</p>\n"
 TEN_DAYS = 10 * 24 * 3600

@@ -28,6 +28,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = BASE_DIR / "statuscodes" / "gunicorn.conf.py"
 STARTUP_TIMEOUT = 30  # seconds for a server to answer
 STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
+# Debian's Chromium (never a downloaded one), as the browser tests and the captures run it.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# What Chromium sends as Accept for a page: the tests' browser, without a browser.
+CHROMIUM_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def fail(message):

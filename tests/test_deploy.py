@@ -201,18 +201,12 @@ def test_an_editors_save_through_one_instance_shows_everywhere_on_the_next_reque
     assert status == 200 and marker in html
 
 
-CHROMIUM_ACCEPT = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
-
-
 def test_curl_and_a_browser_each_get_their_own_representation_through_nginx(stack):
     nginx = stack["nginx"]
     hits = []
     for _ in range(3):  # the micro-cache counts whole seconds: one round may straddle two
         rounds = []
-        for accept in ("*/*", CHROMIUM_ACCEPT, "*/*", CHROMIUM_ACCEPT):
+        for accept in ("*/*", harness.CHROMIUM_ACCEPT, "*/*", harness.CHROMIUM_ACCEPT):
             status, headers, body = get(nginx + "/410/", Accept=accept)
             assert status == 200 and "Accept" in headers["Vary"]
             if accept == "*/*":

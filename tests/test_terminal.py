@@ -13,6 +13,7 @@ import subprocess
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from harness import CHROMIUM_ACCEPT  # scripts/, on pytest's path (pyproject.toml)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,10 +24,6 @@ pytestmark = pytest.mark.django_db
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 CURL_ACCEPT = "*/*"
-CHROMIUM = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 TEXT = "text/plain; charset=utf-8"
 PAGE_VARY = {"Accept-Encoding", "HX-Request", "HX-History-Restore-Request"}
@@ -59,7 +56,7 @@ def assert_fits_a_terminal(text):
     ("accept", "expected"),
     [
         (CURL_ACCEPT, "text"),  # curl, wget, Python's requests
-        (CHROMIUM, "html"),
+        (CHROMIUM_ACCEPT, "html"),
         (FIREFOX, "html"),
         ("text/plain", "text"),
         ("text/*", "text"),  # text of any kind: nothing names HTML
@@ -94,13 +91,13 @@ def test_accept_alone_chooses_the_representation(client, codes, accept, expected
 
 def test_a_browser_gets_the_page_exactly_as_without_accept(client, codes):
     before = get(client, "/404/").content  # what every client got before: no Accept sent
-    for accept in (CHROMIUM, FIREFOX, "text/html"):
+    for accept in (CHROMIUM_ACCEPT, FIREFOX, "text/html"):
         assert get(client, "/404/", accept).content == before
-    assert get(client, "/?q=timeout", CHROMIUM).content == get(client, "/?q=timeout").content
+    assert get(client, "/?q=timeout", CHROMIUM_ACCEPT).content == get(client, "/?q=timeout").content
 
 
 def test_user_agent_plays_no_part(client, codes):
-    as_curl = get(client, "/404/", CHROMIUM, user_agent="curl/8.5.0")
+    as_curl = get(client, "/404/", CHROMIUM_ACCEPT, user_agent="curl/8.5.0")
     as_browser = get(client, "/404/", CURL_ACCEPT, user_agent="Mozilla/5.0 Chrome/131")
     assert as_curl["Content-Type"].startswith("text/html")
     assert as_browser["Content-Type"] == TEXT
@@ -120,7 +117,7 @@ def test_htmx_gets_html_whatever_it_accepts(client, codes):
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=timeout", "/404/", "/299/", "/abc/"])
-@pytest.mark.parametrize("accept", [CURL_ACCEPT, CHROMIUM])
+@pytest.mark.parametrize("accept", [CURL_ACCEPT, CHROMIUM_ACCEPT])
 def test_both_representations_vary_on_accept_and_keep_the_other_vary_values(
     client, codes, path, accept
 ):
@@ -196,7 +193,7 @@ def test_without_the_slash_curl_gets_the_text_and_a_browser_the_redirect(client,
     text = get(client, "/404", CURL_ACCEPT)
     assert text.status_code == 200 and text.content.decode().startswith("404 Not Found\n")
     assert "Page: http://testserver/404/" in text.content.decode()
-    page = get(client, "/404?x=1", CHROMIUM)
+    page = get(client, "/404?x=1", CHROMIUM_ACCEPT)
     assert page.status_code == 301 and page["Location"] == "/404/?x=1"
     assert "Accept" in vary(page)
 
@@ -229,7 +226,7 @@ def test_an_unknown_code_is_a_plain_text_404_that_says_how_to_search(client, cod
     assert_fits_a_terminal(text)
     if path in ("/299/", "/abc/"):
         assert f"curl 'http://testserver/?q={path.strip('/')}'" in text
-    html = get(client, path, CHROMIUM)
+    html = get(client, path, CHROMIUM_ACCEPT)
     assert html.status_code == 404 and "fittingly, a 404" in html.content.decode()
 
 
@@ -302,7 +299,7 @@ def test_curl_then_a_browser_then_curl_each_get_their_own_from_the_page_cache(
     client, codes, path, django_assert_max_num_queries
 ):
     first = get(client, path, CURL_ACCEPT)
-    page = get(client, path, CHROMIUM)
+    page = get(client, path, CHROMIUM_ACCEPT)
     assert first["Content-Type"] == TEXT and page["Content-Type"].startswith("text/html")
     assert len(page_keys()) == 2  # one rendering each
     with django_assert_max_num_queries(1):  # the data version: the text comes from the cache
@@ -314,7 +311,7 @@ def test_curl_then_a_browser_then_curl_each_get_their_own_from_the_page_cache(
 
 def test_the_text_and_the_page_have_their_own_etags(client, codes):
     text = get(client, "/404/", CURL_ACCEPT)
-    page = get(client, "/404/", CHROMIUM)
+    page = get(client, "/404/", CHROMIUM_ACCEPT)
     assert text["ETag"] != page["ETag"] and "-text-" in text["ETag"]
     assert text["Last-Modified"] == page["Last-Modified"]
 
@@ -323,11 +320,11 @@ def test_the_text_and_the_page_have_their_own_etags(client, codes):
 def test_a_text_etag_never_validates_the_page_nor_the_page_etag_the_text(client, codes, gzip):
     encoding = {"Accept-Encoding": "gzip"} if gzip else {}
     text_tag = get(client, "/404/", CURL_ACCEPT, **encoding)["ETag"]
-    page_tag = get(client, "/404/", CHROMIUM, **encoding)["ETag"]
+    page_tag = get(client, "/404/", CHROMIUM_ACCEPT, **encoding)["ETag"]
     for cleared in (False, True):  # through the page cache, and answered before the view
         if cleared:
             cache.clear()
-        page = get(client, "/404/", CHROMIUM, If_None_Match=text_tag, **encoding)
+        page = get(client, "/404/", CHROMIUM_ACCEPT, If_None_Match=text_tag, **encoding)
         assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
         text = get(client, "/404/", CURL_ACCEPT, If_None_Match=page_tag, **encoding)
         assert text.status_code == 200 and text["Content-Type"] == TEXT
@@ -416,5 +413,5 @@ def test_real_curl_gets_the_text(served):
     missing = curl("-w", "%{http_code}", f"{served}/299/")
     assert "there is no status code 299" in missing and missing.endswith("404")
     assert curl(f"{served}/404").startswith("404 Not Found\n")  # without the slash
-    page = curl("-H", f"Accept: {CHROMIUM}", f"{served}/404/")
+    page = curl("-H", f"Accept: {CHROMIUM_ACCEPT}", f"{served}/404/")
     assert page.lower().startswith("<!doctype html>")

@@ -1,9 +1,9 @@
 """Playwright against a live server, driving Debian's Chromium (never a downloaded one)."""
 
 import os
-import shutil
 from pathlib import Path
 
+import harness  # scripts/, on pytest's path (pyproject.toml)
 import pytest
 from django.core.management import call_command
 
@@ -11,7 +11,6 @@ from django.core.management import call_command
 # calls are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
@@ -19,16 +18,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        "executable_path": harness.CHROMIUM,
+        "args": harness.CHROMIUM_ARGS,
     }
 
 
