@@ -672,17 +672,22 @@ class Index:
             share = 1 / (wanted + 1)
         else:
             scores, matched, named = {}, {}, set()
+        # A code named and all the words matching it too ("404 not found"): the words
+        # add nothing to look for beyond it.
+        explained = any(matched.get(i, 0) >= 1 - 1e-9 for i in exact)
         scores = defaultdict(float, scores)
         matched = defaultdict(float, {i: value * share for i, value in matched.items()})
         aside = self._set_aside(tokens, code_at) if len(code_at) > 1 else set()
         for i in exact:
             scores[i] += EXACT_CODE * (SET_ASIDE if i in aside else 1)
             matched[i] += share
+        by_number = set(exact)
         for prefix in prefixes:
             for i, entry in enumerate(self.entries):
                 if str(entry.code).startswith(prefix):
                     scores[i] += CODE_PREFIX
                     matched[i] += share
+                    by_number.add(i)
         # More of the query's words matched ranks higher; a missing word costs, but
         # does not decide alone.
         final = {
@@ -697,5 +702,11 @@ class Index:
             ranked.append((-round(score, 6), not _current(entry), entry.code, entry))
         ranked.sort(key=lambda row: row[:3])
         # Far below the best is noise: "not" somewhere in a description, for "not found".
-        floor = ranked[0][0] * NOISE_FLOOR if ranked else 0
-        return [row[3] for row in ranked if row[0] <= floor]
+        # The codes a query names come first and stay; what the rest of its words find
+        # is measured against the best those words found, so "500 error with malformed
+        # JSON" still offers 400 after 500.
+        by_words = [row[0] for row in ranked if self.position[row[2]] not in by_number]
+        if explained:
+            by_words = [row[0] for row in ranked[:1]]
+        floor = min(by_words) * NOISE_FLOOR if by_words else 0
+        return [row[3] for row in ranked if row[0] <= floor or self.position[row[2]] in by_number]

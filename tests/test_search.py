@@ -119,6 +119,13 @@ def test_of_two_codes_named_the_one_asked_for_comes_first(codes, text, expected)
     assert find(text)[:2] == expected
 
 
+def test_a_named_code_comes_first_and_the_other_words_still_find_theirs(codes):
+    # A report: the code that happened, then the one the situation calls for.
+    assert find("the API gives 500 when the JSON body is malformed")[:2] == [500, 400]
+    # The words are the named code's own: nothing else to look for.
+    assert find("418 teapot") == [418]
+
+
 def test_phrase_beats_keyword_beats_body(codes):
     results = find("redirect")
     assert results.index(307) < results.index(301)  # phrase "Temporary Redirect" vs keyword
