@@ -73,6 +73,7 @@ _NOISE_WORDS = """
     too a an the is are was were be been being am it its this that these those there here
     i me my mine we our us you your he she they them their
     of to in on at by for from with into onto about as than then so and or but if
+    vs versus instead rather
     do does did doing done can could would should will shall may might must
     what when why how which who whom where whenever while
     error errors status statuses code codes http response responses message
@@ -612,7 +613,7 @@ class Index:
         for at in code_at:
             before = tuple(tokens[max(0, at - 2) : at])
             earlier = [p for p in code_at if p < at and code_at[p] != code_at[at]]
-            if earlier and (before in INSTEAD):
+            if earlier and before in INSTEAD:
                 first = max(earlier)
                 reported = REPORTED.intersection(tokens[:first])
                 aside.add(at if not reported else first)

@@ -122,8 +122,9 @@ def test_of_two_codes_named_the_one_asked_for_comes_first(codes, text, expected)
 def test_a_named_code_comes_first_and_the_other_words_still_find_theirs(codes):
     # A report: the code that happened, then the one the situation calls for.
     assert find("the API gives 500 when the JSON body is malformed")[:2] == [500, 400]
-    # The words are the named code's own: nothing else to look for.
+    # The words are the named code's own, or say nothing: nothing else to look for.
     assert find("418 teapot") == [418]
+    assert find("302 vs 307") == [302, 307]
 
 
 def test_phrase_beats_keyword_beats_body(codes):
