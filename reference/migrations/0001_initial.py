@@ -5,95 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="StatusCode",
+            name='StatusCode',
             fields=[
-                (
-                    "code",
-                    models.PositiveSmallIntegerField(
-                        help_text="Three digits, 100–599.",
-                        primary_key=True,
-                        serialize=False,
-                        validators=[
-                            django.core.validators.MinValueValidator(100),
-                            django.core.validators.MaxValueValidator(599),
-                        ],
-                    ),
-                ),
-                (
-                    "phrase",
-                    models.CharField(
-                        help_text="Exactly as in the IANA registry.",
-                        max_length=100,
-                        verbose_name="reason phrase",
-                    ),
-                ),
-                (
-                    "former_names",
-                    models.TextField(
-                        blank=True,
-                        help_text="Former or alternative names, one per line. Searchable.",
-                    ),
-                ),
-                ("summary", models.CharField(help_text="The answer in one line.", max_length=200)),
-                (
-                    "description",
-                    models.TextField(help_text="Plain text; blank lines separate paragraphs."),
-                ),
-                ("use_cases", models.TextField(help_text="One use case per line.")),
-                ("example_request", models.TextField(help_text="Raw HTTP request.")),
-                ("example_response", models.TextField(help_text="Raw HTTP response.")),
-                (
-                    "headers",
-                    models.TextField(
-                        blank=True,
-                        help_text='Headers that matter, one per line: "Name: why it matters".',
-                    ),
-                ),
-                (
-                    "cacheable",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Cacheable by default without explicit freshness (RFC 9110 §15.1).",
-                        verbose_name="heuristically cacheable",
-                    ),
-                ),
-                ("spec_title", models.CharField(max_length=120, verbose_name="specification")),
-                ("spec_url", models.URLField(blank=True, verbose_name="specification link")),
-                ("official", models.BooleanField(default=True, help_text="Registered with IANA.")),
-                (
-                    "origin",
-                    models.CharField(
-                        blank=True,
-                        help_text="Who uses an unofficial code (nginx, Cloudflare…).",
-                        max_length=100,
-                    ),
-                ),
-                (
-                    "keywords",
-                    models.TextField(
-                        blank=True,
-                        help_text="Comma-separated search synonyms (e.g. rate limit, throttle).",
-                    ),
-                ),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("updated", models.DateTimeField(auto_now=True, db_index=True)),
-                ("version", models.PositiveIntegerField(default=1, editable=False)),
-                ("related", models.ManyToManyField(blank=True, to="reference.statuscode")),
+                ('code', models.PositiveSmallIntegerField(help_text='Three digits, 100–599.', primary_key=True, serialize=False, validators=[django.core.validators.MinValueValidator(100), django.core.validators.MaxValueValidator(599)])),
+                ('phrase', models.CharField(help_text='Exactly as in the IANA registry.', max_length=100, verbose_name='reason phrase')),
+                ('former_names', models.TextField(blank=True, help_text='Former or alternative names, one per line. Searchable.')),
+                ('summary', models.CharField(help_text='The answer in one line.', max_length=200)),
+                ('description', models.TextField(help_text='Plain text; blank lines separate paragraphs.')),
+                ('use_cases', models.TextField(help_text='One use case per line.')),
+                ('example_request', models.TextField(help_text='Raw HTTP request.')),
+                ('example_response', models.TextField(help_text='Raw HTTP response.')),
+                ('headers', models.TextField(blank=True, help_text='Headers that matter, one per line: "Name: why it matters".')),
+                ('cacheable', models.BooleanField(default=False, help_text='Cacheable by default without explicit freshness (RFC 9110 §15.1).', verbose_name='heuristically cacheable')),
+                ('spec_title', models.CharField(max_length=120, verbose_name='specification')),
+                ('spec_url', models.URLField(blank=True, verbose_name='specification link')),
+                ('official', models.BooleanField(default=True, help_text='Registered with IANA.')),
+                ('origin', models.CharField(blank=True, help_text='Who uses an unofficial code (nginx, Cloudflare…).', max_length=100)),
+                ('keywords', models.TextField(blank=True, help_text='Comma-separated search synonyms (e.g. rate limit, throttle).')),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('updated', models.DateTimeField(auto_now=True, db_index=True)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
+                ('related', models.ManyToManyField(blank=True, to='reference.statuscode')),
             ],
             options={
-                "ordering": ["code"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("code__gte", 100), ("code__lte", 599)),
-                        name="code_in_range",
-                    )
-                ],
+                'ordering': ['code'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('code__gte', 100), ('code__lte', 599)), name='code_in_range')],
             },
         ),
     ]

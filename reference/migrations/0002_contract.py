@@ -6,179 +6,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("reference", "0001_initial"),
+        ('reference', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Meaning",
+            name='Meaning',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "used_by",
-                    models.CharField(
-                        help_text="Who uses the code this way (Esri ArcGIS, Spring, Laravel…).",
-                        max_length=100,
-                    ),
-                ),
-                ("phrase", models.CharField(max_length=100)),
-                ("description", models.TextField(verbose_name="what it means")),
-                ("when", models.TextField(blank=True, verbose_name="when you meet it")),
-                ("source_url", models.URLField(max_length=300, verbose_name="source")),
-                ("order", models.PositiveSmallIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('used_by', models.CharField(help_text='Who uses the code this way (Esri ArcGIS, Spring, Laravel…).', max_length=100)),
+                ('phrase', models.CharField(max_length=100)),
+                ('description', models.TextField(verbose_name='what it means')),
+                ('when', models.TextField(blank=True, verbose_name='when you meet it')),
+                ('source_url', models.URLField(max_length=300, verbose_name='source')),
+                ('order', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "ordering": ["code", "order", "pk"],
+                'ordering': ['code', 'order', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Vendor",
+            name='Vendor',
             fields=[
-                ("slug", models.SlugField(primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=100)),
-                ("url", models.URLField(blank=True, verbose_name="documentation")),
-                (
-                    "about",
-                    models.TextField(
-                        blank=True,
-                        help_text="Facts that hold for all of this vendor's codes, stated once (e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.",
-                    ),
-                ),
+                ('slug', models.SlugField(primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=100)),
+                ('url', models.URLField(blank=True, verbose_name='documentation')),
+                ('about', models.TextField(blank=True, help_text="Facts that hold for all of this vendor's codes, stated once (e.g. Cloudflare's CF-RAY header). Blank lines separate paragraphs.")),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.RemoveConstraint(
-            model_name="statuscode",
-            name="code_in_range",
+            model_name='statuscode',
+            name='code_in_range',
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="browser_behaviour",
-            field=models.TextField(
-                blank=True,
-                help_text="What browsers and common HTTP clients do when they receive it.",
-                verbose_name="what clients do",
-            ),
+            model_name='statuscode',
+            name='browser_behaviour',
+            field=models.TextField(blank=True, help_text='What browsers and common HTTP clients do when they receive it.', verbose_name='what clients do'),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="common_name",
-            field=models.CharField(
-                blank=True,
-                help_text="The name developers know, when it differs from the registry's phrase (418: I'm a teapot). The registry phrase stays visible and searchable.",
-                max_length=100,
-            ),
+            model_name='statuscode',
+            name='common_name',
+            field=models.CharField(blank=True, help_text="The name developers know, when it differs from the registry's phrase (418: I'm a teapot). The registry phrase stays visible and searchable.", max_length=100),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="keeps_method",
-            field=models.BooleanField(
-                blank=True,
-                help_text="Must the client repeat the request with the same method and body (307, 308)?",
-                null=True,
-                verbose_name="keeps the method",
-            ),
+            model_name='statuscode',
+            name='keeps_method',
+            field=models.BooleanField(blank=True, help_text='Must the client repeat the request with the same method and body (307, 308)?', null=True, verbose_name='keeps the method'),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="not_sent_reason",
-            field=models.TextField(
-                blank=True,
-                help_text="Why a server should not send this code (unused, obsolete, only logged). When set, pages drop the “send it from your code” snippets and say this instead.",
-                verbose_name="why not to send it",
-            ),
+            model_name='statuscode',
+            name='not_sent_reason',
+            field=models.TextField(blank=True, help_text='Why a server should not send this code (unused, obsolete, only logged). When set, pages drop the “send it from your code” snippets and say this instead.', verbose_name='why not to send it'),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="permanent",
-            field=models.BooleanField(
-                blank=True, help_text="Is the outcome permanent (301, 308)?", null=True
-            ),
+            model_name='statuscode',
+            name='permanent',
+            field=models.BooleanField(blank=True, help_text='Is the outcome permanent (301, 308)?', null=True),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="reviewed",
-            field=models.DateField(
-                blank=True,
-                help_text="When an editor last checked this entry against its sources.",
-                null=True,
-                verbose_name="last reviewed",
-            ),
+            model_name='statuscode',
+            name='reviewed',
+            field=models.DateField(blank=True, help_text='When an editor last checked this entry against its sources.', null=True, verbose_name='last reviewed'),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="safe_to_retry",
-            field=models.BooleanField(
-                blank=True,
-                help_text="May a client retry the same request unchanged (503: yes, later; 400: no)?",
-                null=True,
-            ),
+            model_name='statuscode',
+            name='safe_to_retry',
+            field=models.BooleanField(blank=True, help_text='May a client retry the same request unchanged (503: yes, later; 400: no)?', null=True),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="sources",
-            field=models.TextField(
-                blank=True,
-                help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).',
-            ),
+            model_name='statuscode',
+            name='sources',
+            field=models.TextField(blank=True, help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).'),
         ),
         migrations.AlterField(
-            model_name="statuscode",
-            name="code",
-            field=models.PositiveSmallIntegerField(
-                help_text="Three digits, 100–599 (0 only for the “no status” page).",
-                primary_key=True,
-                serialize=False,
-                validators=[reference.models.validate_code],
-            ),
+            model_name='statuscode',
+            name='code',
+            field=models.PositiveSmallIntegerField(help_text='Three digits, 100–599 (0 only for the “no status” page).', primary_key=True, serialize=False, validators=[reference.models.validate_code]),
         ),
         migrations.AddField(
-            model_name="meaning",
-            name="code",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="meanings",
-                to="reference.statuscode",
-            ),
+            model_name='meaning',
+            name='code',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meanings', to='reference.statuscode'),
         ),
         migrations.AddField(
-            model_name="meaning",
-            name="vendor",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="meanings",
-                to="reference.vendor",
-            ),
+            model_name='meaning',
+            name='vendor',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meanings', to='reference.vendor'),
         ),
         migrations.AddField(
-            model_name="statuscode",
-            name="vendor",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="Who sends an unofficial code.",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="codes",
-                to="reference.vendor",
-            ),
+            model_name='statuscode',
+            name='vendor',
+            field=models.ForeignKey(blank=True, help_text='Who sends an unofficial code.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='codes', to='reference.vendor'),
         ),
         migrations.AddConstraint(
-            model_name="statuscode",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("code", 0), models.Q(("code__gte", 100), ("code__lte", 599)), _connector="OR"
-                ),
-                name="code_in_range",
-            ),
+            model_name='statuscode',
+            constraint=models.CheckConstraint(condition=models.Q(('code', 0), models.Q(('code__gte', 100), ('code__lte', 599)), _connector='OR'), name='code_in_range'),
         ),
     ]

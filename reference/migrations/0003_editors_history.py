@@ -8,229 +8,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("reference", "0002_contract"),
+        ('reference', '0002_contract'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HistoricalStatusCode",
+            name='HistoricalStatusCode',
             fields=[
-                (
-                    "code",
-                    models.PositiveSmallIntegerField(
-                        db_index=True,
-                        help_text="Three digits, 100–599 (0 only for the “no status” page).",
-                        validators=[reference.models.validate_code],
-                    ),
-                ),
-                (
-                    "phrase",
-                    models.CharField(
-                        help_text="Exactly as in the IANA registry.",
-                        max_length=100,
-                        verbose_name="reason phrase",
-                    ),
-                ),
-                (
-                    "former_names",
-                    models.TextField(
-                        blank=True,
-                        help_text="Former or alternative names, one per line. Searchable.",
-                    ),
-                ),
-                ("summary", models.CharField(help_text="The answer in one line.", max_length=200)),
-                (
-                    "description",
-                    models.TextField(help_text="Plain text; blank lines separate paragraphs."),
-                ),
-                ("use_cases", models.TextField(help_text="One use case per line.")),
-                ("example_request", models.TextField(help_text="Raw HTTP request.")),
-                ("example_response", models.TextField(help_text="Raw HTTP response.")),
-                (
-                    "headers",
-                    models.TextField(
-                        blank=True,
-                        help_text='Headers that matter, one per line: "Name: why it matters".',
-                    ),
-                ),
-                (
-                    "cacheable",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Cacheable by default without explicit freshness (RFC 9110 §15.1).",
-                        verbose_name="heuristically cacheable",
-                    ),
-                ),
-                ("spec_title", models.CharField(max_length=120, verbose_name="specification")),
-                ("spec_url", models.URLField(blank=True, verbose_name="specification link")),
-                ("official", models.BooleanField(default=True, help_text="Registered with IANA.")),
-                (
-                    "origin",
-                    models.CharField(
-                        blank=True,
-                        help_text="Who uses an unofficial code (nginx, Cloudflare…).",
-                        max_length=100,
-                    ),
-                ),
-                (
-                    "keywords",
-                    models.TextField(
-                        blank=True,
-                        help_text="Comma-separated search synonyms (e.g. rate limit, throttle).",
-                    ),
-                ),
-                (
-                    "common_name",
-                    models.CharField(
-                        blank=True,
-                        help_text="The name developers know, when it differs from the registry's phrase (418: I'm a teapot). The registry phrase stays visible and searchable.",
-                        max_length=100,
-                    ),
-                ),
-                (
-                    "not_sent_reason",
-                    models.TextField(
-                        blank=True,
-                        help_text="Why a server should not send this code (unused, obsolete, only logged). When set, pages drop the “send it from your code” snippets and say this instead.",
-                        verbose_name="why not to send it",
-                    ),
-                ),
-                (
-                    "sources",
-                    models.TextField(
-                        blank=True,
-                        help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).',
-                    ),
-                ),
-                (
-                    "reviewed",
-                    models.DateField(
-                        blank=True,
-                        help_text="When an editor last checked this entry against its sources.",
-                        null=True,
-                        verbose_name="last reviewed",
-                    ),
-                ),
-                (
-                    "permanent",
-                    models.BooleanField(
-                        blank=True, help_text="Is the outcome permanent (301, 308)?", null=True
-                    ),
-                ),
-                (
-                    "keeps_method",
-                    models.BooleanField(
-                        blank=True,
-                        help_text="Must the client repeat the request with the same method and body (307, 308)?",
-                        null=True,
-                        verbose_name="keeps the method",
-                    ),
-                ),
-                (
-                    "safe_to_retry",
-                    models.BooleanField(
-                        blank=True,
-                        help_text="May a client retry the same request unchanged (503: yes, later; 400: no)?",
-                        null=True,
-                    ),
-                ),
-                (
-                    "browser_behaviour",
-                    models.TextField(
-                        blank=True,
-                        help_text="What browsers and common HTTP clients do when they receive it.",
-                        verbose_name="what clients do",
-                    ),
-                ),
-                ("created", models.DateTimeField(blank=True, editable=False)),
-                ("updated", models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ("version", models.PositiveIntegerField(default=1, editable=False)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "vendor",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Who sends an unofficial code.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="reference.vendor",
-                    ),
-                ),
+                ('code', models.PositiveSmallIntegerField(db_index=True, help_text='Three digits, 100–599 (0 only for the “no status” page).', validators=[reference.models.validate_code])),
+                ('phrase', models.CharField(help_text='Exactly as in the IANA registry.', max_length=100, verbose_name='reason phrase')),
+                ('former_names', models.TextField(blank=True, help_text='Former or alternative names, one per line. Searchable.')),
+                ('summary', models.CharField(help_text='The answer in one line.', max_length=200)),
+                ('description', models.TextField(help_text='Plain text; blank lines separate paragraphs.')),
+                ('use_cases', models.TextField(help_text='One use case per line.')),
+                ('example_request', models.TextField(help_text='Raw HTTP request.')),
+                ('example_response', models.TextField(help_text='Raw HTTP response.')),
+                ('headers', models.TextField(blank=True, help_text='Headers that matter, one per line: "Name: why it matters".')),
+                ('cacheable', models.BooleanField(default=False, help_text='Cacheable by default without explicit freshness (RFC 9110 §15.1).', verbose_name='heuristically cacheable')),
+                ('spec_title', models.CharField(max_length=120, verbose_name='specification')),
+                ('spec_url', models.URLField(blank=True, verbose_name='specification link')),
+                ('official', models.BooleanField(default=True, help_text='Registered with IANA.')),
+                ('origin', models.CharField(blank=True, help_text='Who uses an unofficial code (nginx, Cloudflare…).', max_length=100)),
+                ('keywords', models.TextField(blank=True, help_text='Comma-separated search synonyms (e.g. rate limit, throttle).')),
+                ('common_name', models.CharField(blank=True, help_text="The name developers know, when it differs from the registry's phrase (418: I'm a teapot). The registry phrase stays visible and searchable.", max_length=100)),
+                ('not_sent_reason', models.TextField(blank=True, help_text='Why a server should not send this code (unused, obsolete, only logged). When set, pages drop the “send it from your code” snippets and say this instead.', verbose_name='why not to send it')),
+                ('sources', models.TextField(blank=True, help_text='Sources, one per line: "Title | https://…" (spec sections, vendor docs).')),
+                ('reviewed', models.DateField(blank=True, help_text='When an editor last checked this entry against its sources.', null=True, verbose_name='last reviewed')),
+                ('permanent', models.BooleanField(blank=True, help_text='Is the outcome permanent (301, 308)?', null=True)),
+                ('keeps_method', models.BooleanField(blank=True, help_text='Must the client repeat the request with the same method and body (307, 308)?', null=True, verbose_name='keeps the method')),
+                ('safe_to_retry', models.BooleanField(blank=True, help_text='May a client retry the same request unchanged (503: yes, later; 400: no)?', null=True)),
+                ('browser_behaviour', models.TextField(blank=True, help_text='What browsers and common HTTP clients do when they receive it.', verbose_name='what clients do')),
+                ('created', models.DateTimeField(blank=True, editable=False)),
+                ('updated', models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('vendor', models.ForeignKey(blank=True, db_constraint=False, help_text='Who sends an unofficial code.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.vendor')),
             ],
             options={
-                "verbose_name": "historical status code",
-                "verbose_name_plural": "historical status codes",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical status code',
+                'verbose_name_plural': 'historical status codes',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalStatusCode_related",
+            name='HistoricalStatusCode_related',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
-                (
-                    "from_statuscode",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="reference.statuscode",
-                    ),
-                ),
-                (
-                    "history",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        to="reference.historicalstatuscode",
-                    ),
-                ),
-                (
-                    "to_statuscode",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="reference.statuscode",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('from_statuscode', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.statuscode')),
+                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='reference.historicalstatuscode')),
+                ('to_statuscode', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.statuscode')),
             ],
             options={
-                "verbose_name": "HistoricalStatusCode_related",
+                'verbose_name': 'HistoricalStatusCode_related',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

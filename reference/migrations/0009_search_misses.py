@@ -4,35 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("reference", "0008_behaviours"),
+        ('reference', '0008_behaviours'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchMiss",
+            name='SearchMiss',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("query", models.CharField(max_length=200, unique=True)),
-                (
-                    "no_results",
-                    models.PositiveIntegerField(default=0, verbose_name="found nothing"),
-                ),
-                (
-                    "refined",
-                    models.PositiveIntegerField(default=0, verbose_name="rephrased within seconds"),
-                ),
-                ("first_seen", models.DateTimeField()),
-                ("last_seen", models.DateTimeField(db_index=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('query', models.CharField(max_length=200, unique=True)),
+                ('no_results', models.PositiveIntegerField(default=0, verbose_name='found nothing')),
+                ('refined', models.PositiveIntegerField(default=0, verbose_name='rephrased within seconds')),
+                ('first_seen', models.DateTimeField()),
+                ('last_seen', models.DateTimeField(db_index=True)),
             ],
             options={
-                "verbose_name": "search readers could not finish",
-                "verbose_name_plural": "searches readers could not finish",
+                'verbose_name': 'search readers could not finish',
+                'verbose_name_plural': 'searches readers could not finish',
             },
         ),
     ]
