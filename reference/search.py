@@ -8,7 +8,8 @@ word inside another word, typos last) and by how rare it is (IDF, so "request"
 counts little and "teapot" a lot). A curated phrase or keyword that the query
 covers entirely counts again, strongly: that is how editors add synonyms.
 Noise words ("error", "status", "http", "my") are dropped, and a code number in
-the query dominates everything else.
+the query dominates everything else; a version, address or quantity ("TLS 1.3",
+"127.0.0.1", "100 seconds") is no code number.
 
 Everything that depends only on the data (vocabulary, stems, postings, IDF) is
 built once per catalogue (data version) into an ``Index``. A query then costs,
@@ -146,6 +147,21 @@ _JOINERS = re.compile(r"[-_/.+]")
 
 def _words(text):
     return _WORD.findall(_fold(text))
+
+
+# Numbers in a query that are no code: versions and addresses ("TLS 1.3", "HTTP/2",
+# "127.0.0.1"), path segments ("/users/1") and quantities ("100 seconds", "20 MB"):
+# words, if anything.
+# An IIS sub-status keeps its code: "500.19" is a 500.
+_UNIT_WORDS = """
+    ms s sec secs second seconds min mins minute minutes h hr hrs hour hours day days
+    b kb mb gb tb kib mib gib byte bytes k percent characters chars
+"""
+_UNITS = frozenset(_UNIT_WORDS.split())
+# Words run together: "NullPointerException", "error404", "301redirects", "404s".
+_CAMEL = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*[a-z][A-Z][A-Za-z]*(?![A-Za-z0-9])")
+_CAMEL_JOINT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_GLUED_CODE = re.compile(r"([a-z]{2,})?(\d{3})(?:s|([a-z]{2,}))?")
 
 
 def _compounds(folded):
@@ -433,6 +449,43 @@ class Index:
     def _idf(self, count):
         return math.log(1 + (len(self.entries) - count + 0.5) / (count + 0.5))
 
+    def known(self, word):
+        return bool(self.postings(_stem(_fold(word))))
+
+    def query_words(self, text):
+        """The query's words, and the positions of its numbers that are no code.
+
+        Words run together are taken apart when the data does not know them whole
+        ("NullPointerException", "error404"; "WebSocket" and "x402" stay); "404s"
+        are 404s, whatever the data says about them.
+        """
+        text = _CAMEL.sub(lambda m: m[0] if self.known(m[0]) else _CAMEL_JOINT.sub(" ", m[0]), text)
+        folded = _fold(text)
+        found = list(_WORD.finditer(folded))
+        words, not_codes = [], set()
+        for at, match in enumerate(found):
+            word, start, end = match[0], match.start(), match.end()
+            glued = _GLUED_CODE.fullmatch(word)
+            if glued and (word.endswith("s") or not self.known(word)) and not word.isdigit():
+                words.extend(part for part in glued.groups() if part)
+                continue
+            if word.isdigit():
+                before, after = folded[max(0, start - 2) : start], folded[end : end + 2]
+                following = found[at + 1][0] if at + 1 < len(found) else ""
+                if (
+                    re.fullmatch(r"\d\.", before)  # the 3 of 1.3
+                    or (re.fullmatch(r"\.\d", after) and len(word) != 3)  # the 1 of 1.3
+                    or re.fullmatch(r"[a-z]/", before)  # http/2, /users/1
+                    or after.startswith("%")
+                    or (following in _UNITS and found[at + 1].start() - end <= 1)
+                ):
+                    # "1" or "3" alone finds noise; "http/2" is "http2", and "443" a word.
+                    if len(word) < 3 and not (words and self.known(words[-1] + word)):
+                        continue
+                    not_codes.add(len(words))
+            words.append(word)
+        return words, not_codes
+
     def postings(self, stem):
         """{entry position: best field weight} of the entries containing ``stem``."""
         found = self._postings.get(stem)
@@ -623,7 +676,7 @@ class Index:
 
     def search(self, query):
         classes = {query.class_slug[0]} if query.class_slug else set()
-        tokens = _words(query.text)
+        tokens, not_codes = self.query_words(query.text)
         exact, prefixes, words, asked, zero = [], [], [], False, False
         code_at = {}
         for at, token in enumerate(tokens):
@@ -631,7 +684,7 @@ class Index:
                 classes.add(token[0])
                 continue
             asked = True
-            if token.isdigit() and len(token) <= 3:
+            if token.isdigit() and len(token) <= 3 and at not in not_codes:
                 number = int(token)  # "000" is 0, the "no status" page
                 if number in self.position:
                     exact.append(self.position[number])
@@ -662,7 +715,6 @@ class Index:
         wanted = len(exact) + len(prefixes)
         share = 1.0
         if meaningful:
-            tokens = _words(query.text)
             pairs = [
                 pair
                 for pair in zip(tokens, tokens[1:], strict=False)

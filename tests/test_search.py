@@ -71,6 +71,24 @@ def test_a_number_that_is_not_a_code_is_searched_as_text(codes):
     assert find("443")[0] == 497  # "HTTP Request Sent to HTTPS Port"
 
 
+def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
+    assert find("TLS 1.3 early data")[0] == 425  # not 1xx, the codes starting with 1
+    assert 100 not in find("connection to 127.0.0.1 refused")[:3]
+    assert 100 not in find("GET /users/1 returns nothing")[:3]
+    assert find("http/2")[0] == 421  # the keyword "http/2", not 2xx
+    assert find("IIS HTTP Error 500.19")[0] == 500  # a sub-status keeps its code
+    assert find("cloudflare times out after 100 seconds")[0] == 524  # not 100 Continue
+
+
+def test_words_run_together_are_taken_apart_when_unknown(codes):
+    assert find("NullPointerException in controller")[0] == 500  # "exception"
+    assert find("EntityNotFoundException")[0] == 404
+    assert find("error404 on refresh")[0] == 404
+    assert find("nginx returns 404s")[0] == 404
+    assert find("WebSocket")[0] == 101  # known whole: kept
+    assert find("x402")[0] == 402
+
+
 def test_class_token_means_the_class(codes):
     assert find("4xx") == list(
         codes.filter(code__gte=400, code__lt=500).values_list("code", flat=True)
