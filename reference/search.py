@@ -62,6 +62,15 @@ INSTEAD = {("instead", "of"), ("rather", "than")}
 EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
 REPORTED = {"returns", "returned", "gives", "gave", "got", "sends", "sent", "responds", "throws"}
 SET_ASIDE = 0.5
+# A query telling of a failure ("the order fails because the product is invalid") asks
+# for the code of the failure, not the code the same request gets when all goes well
+# (201 for "creating an order"): success codes it does not name weigh less.
+_FAILURE_WORDS = """
+    fail fails failed failing failure failures invalid incorrect wrong denied rejected
+    refused unable cannot cant malformed illegal
+"""
+FAILURE = frozenset(_FAILURE_WORDS.split())
+SUCCESS_IN_FAILURE = 0.25
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
 NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
@@ -150,8 +159,9 @@ def _words(text):
 
 
 # Numbers in a query that are no code: versions and addresses ("TLS 1.3", "HTTP/2",
-# "127.0.0.1"), path segments ("/users/1") and quantities ("100 seconds", "20 MB"):
-# words, if anything.
+# "127.0.0.1"), path segments ("/users/1"), quantities ("100 seconds", "20 MB") and
+# short numbers before other words ("curl (52) empty reply": a code prefix is being
+# typed, so it comes last): words, if anything.
 # An IIS sub-status keeps its code: "500.19" is a 500.
 _UNIT_WORDS = """
     ms s sec secs second seconds min mins minute minutes h hr hrs hour hours day days
@@ -473,7 +483,8 @@ class Index:
                 before, after = folded[max(0, start - 2) : start], folded[end : end + 2]
                 following = found[at + 1][0] if at + 1 < len(found) else ""
                 if (
-                    re.fullmatch(r"\d\.", before)  # the 3 of 1.3
+                    (len(word) < 3 and at + 1 < len(found))  # a prefix is typed last: "curl (52)"
+                    or re.fullmatch(r"\d\.", before)  # the 3 of 1.3
                     or (re.fullmatch(r"\.\d", after) and len(word) != 3)  # the 1 of 1.3
                     or re.fullmatch(r"[a-z]/", before)  # http/2, /users/1
                     or after.startswith("%")
@@ -749,6 +760,13 @@ class Index:
             if i in allowed and score > 0
         }
         self._current_first(final, matched, named.union(exact))
+        failures = {_stem(token) for token in FAILURE.intersection(tokens)}
+        for i in final:
+            if self.entries[i].code // 100 == 2 and i not in by_number:
+                # ...unless their names and keywords tell of it too (207's partial failure).
+                told = any(self.terms[i].weights.get(stem, 0) >= KEYWORD for stem in failures)
+                if failures and not told:
+                    final[i] *= SUCCESS_IN_FAILURE
         ranked = []
         for i, score in final.items():
             entry = self.entries[i]

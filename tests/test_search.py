@@ -78,6 +78,9 @@ def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
     assert find("http/2")[0] == 421  # the keyword "http/2", not 2xx
     assert find("IIS HTTP Error 500.19")[0] == 500  # a sub-status keeps its code
     assert find("cloudflare times out after 100 seconds")[0] == 524  # not 100 Continue
+    # A code prefix is what is being typed, at the end: curl's exit code 52 is not 52x.
+    assert find("curl (52) empty reply from server")[0] == 0
+    assert find("52")[0] == 520
 
 
 def test_words_run_together_are_taken_apart_when_unknown(codes):
@@ -87,6 +90,14 @@ def test_words_run_together_are_taken_apart_when_unknown(codes):
     assert find("nginx returns 404s")[0] == 404
     assert find("WebSocket")[0] == 101  # known whole: kept
     assert find("x402")[0] == 402
+
+
+def test_a_failure_asks_for_the_failure_code_not_the_success_code(codes):
+    # "create" is 201's name, but the request failed.
+    assert find("create an account with invalid input")[:2] == [422, 400]
+    assert find("new resource created")[0] == 201
+    # A success code whose names and keywords tell of the failure too keeps its rank.
+    assert find("batch request where some operations failed")[0] == 207
 
 
 def test_class_token_means_the_class(codes):
