@@ -463,7 +463,8 @@ class Index:
         return bool(self.postings(_stem(_fold(word))))
 
     def query_words(self, text):
-        """The query's words, and the positions of its numbers that are no code.
+        """The query's words, the positions of its numbers that are no code, and the
+        noise words it means as words.
 
         Words run together are taken apart when the data does not know them whole
         ("NullPointerException", "error404"; "WebSocket" and "x402" stay); "404s"
@@ -495,7 +496,9 @@ class Index:
                         continue
                     not_codes.add(len(words))
             words.append(word)
-        return words, not_codes
+        # "GET" as developers write a method is no "get a 404": a word to look for.
+        methods = {"get"} if re.search(r"\bGET\b", text) and re.search("[a-z]", text) else set()
+        return words, not_codes, methods
 
     def postings(self, stem):
         """{entry position: best field weight} of the entries containing ``stem``."""
@@ -687,7 +690,7 @@ class Index:
 
     def search(self, query):
         classes = {query.class_slug[0]} if query.class_slug else set()
-        tokens, not_codes = self.query_words(query.text)
+        tokens, not_codes, methods = self.query_words(query.text)
         exact, prefixes, words, asked, zero = [], [], [], False, False
         code_at = {}
         for at, token in enumerate(tokens):
@@ -711,7 +714,7 @@ class Index:
         allowed = range(len(self.entries))
         if classes:
             allowed = {i for i in allowed if str(self.entries[i].code)[0] in classes}
-        meaningful = list(dict.fromkeys(w for w in words if w not in NOISE))
+        meaningful = list(dict.fromkeys(w for w in words if w not in NOISE or w in methods))
         if not meaningful and not exact and not prefixes and not zero:
             meaningful = list(dict.fromkeys(words))  # only noise: search for it anyway
         if len(meaningful) > MAX_WORDS:

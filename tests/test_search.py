@@ -100,6 +100,12 @@ def test_a_failure_asks_for_the_failure_code_not_the_success_code(codes):
     assert find("batch request where some operations failed")[0] == 207
 
 
+def test_get_written_as_a_method_is_a_word_not_noise(codes):
+    assert find("endpoint accepts GET but not POST")[0] == 405
+    assert find("endpoint accepts get but not POST")[0] == 415  # "get": noise, "accepts" left
+    assert find("WHY DO I GET A 404") == [404]  # all in capitals: shouted, not a method
+
+
 def test_class_token_means_the_class(codes):
     assert find("4xx") == list(
         codes.filter(code__gte=400, code__lt=500).values_list("code", flat=True)
