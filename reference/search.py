@@ -484,7 +484,7 @@ class Index:
                 before, after = folded[max(0, start - 2) : start], folded[end : end + 2]
                 following = found[at + 1][0] if at + 1 < len(found) else ""
                 if (
-                    (len(word) < 3 and at + 1 < len(found))  # a prefix is typed last: "curl (52)"
+                    (len(word) < 3 and int(word) and at + 1 < len(found))  # "curl (52) empty"
                     or re.fullmatch(r"\d\.", before)  # the 3 of 1.3
                     or (re.fullmatch(r"\.\d", after) and len(word) != 3)  # the 1 of 1.3
                     or re.fullmatch(r"[a-z]/", before)  # http/2, /users/1

@@ -81,6 +81,7 @@ def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
     # A code prefix is what is being typed, at the end: curl's exit code 52 is not 52x.
     assert find("curl (52) empty reply from server")[0] == 0
     assert find("52")[0] == 520
+    assert find("status code 0 in browser")[0] == 0  # 0 is a code, never a prefix
 
 
 def test_words_run_together_are_taken_apart_when_unknown(codes):
