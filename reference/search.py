@@ -79,6 +79,7 @@ MAX_WORDS = 12
 
 # Words that say nothing about which code is meant. "not" and "no" stay: "not
 # found", "no content". "too" goes: "too many requests" is still many requests.
+# Nor does what a question expects ("expected 404" is no "Expectation Failed").
 _NOISE_WORDS = """
     too a an the is are was were be been being am it its this that these those there here
     i me my mine we our us you your he she they them their
@@ -89,6 +90,8 @@ _NOISE_WORDS = """
     error errors status statuses code codes http response responses message
     get gets got getting keep keeps keeping say says said saying show shows showing
     return returns returned returning happen happens happened happening
+    whats hows thats theres ive youre
+    expected expecting
 """
 NOISE = frozenset(_NOISE_WORDS.split())
 # Words of vendors' names that name no vendor: "api" is not Twitter (X) API, nor

@@ -107,6 +107,12 @@ def test_get_written_as_a_method_is_a_word_not_noise(codes):
     assert find("WHY DO I GET A 404") == [404]  # all in capitals: shouted, not a method
 
 
+def test_what_a_question_expects_is_not_the_expect_header(codes):
+    assert find("expected JSON but received HTML")[0] == 415  # not 100 Continue, 417
+    assert find("expected 404 for a missing page") == [404]
+    assert find("expectation failed")[0] == 417
+
+
 def test_class_token_means_the_class(codes):
     assert find("4xx") == list(
         codes.filter(code__gte=400, code__lt=500).values_list("code", flat=True)
