@@ -6,15 +6,20 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
+from django.test.utils import modify_settings
+from pytest_django.live_server_helper import LiveServer
 
 from reference import catalogue
 from reference.models import StatusCode
 
-# Tests that start servers of their own run together on one xdist worker each:
-# the deploy stack once, the checkers' gunicorn once, one Chromium and live server.
-SERIAL_GROUPS = ("deploy", "checkers", "browser")
+# Tests that start servers of their own run together on one xdist worker each: the
+# deploy stack once, the checkers' gunicorn once. (Browser tests spread over the
+# workers, each with its Chromium and live server.)
+SERIAL_GROUPS = ("deploy", "checkers")
 
 
+# First: xdist's own hook writes the groups into the test ids, and ran before this one.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         for group in SERIAL_GROUPS:
@@ -90,6 +95,42 @@ def codes(db):
     if not StatusCode.objects.exists():
         call_command("load_codes", verbosity=0)
     return StatusCode.objects.all()
+
+
+@pytest.fixture(scope="session")
+def _server(django_db_setup):
+    """One live server per worker for the session: pytest-django's, started as its
+    ``live_server`` fixture would, but without making every test that uses it flush
+    and reload the database."""
+    server = LiveServer("localhost")
+    with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+        yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def site(_server, django_db_blocker):
+    """The site on a real port, for tests that only read: the data is loaded once a
+    session (again after a ``writable_site`` test emptied the database) and no test
+    transaction hides it from the server's threads.
+
+    A test that saves curated data fails here: it asks for ``writable_site``.
+    """
+    with django_db_blocker.unblock():
+        if not StatusCode.objects.exists():
+            call_command("load_codes", verbosity=0)
+        version = catalogue.data_version()
+        yield _server
+        assert catalogue.data_version() == version, "this test wrote: use writable_site"
+
+
+@pytest.fixture
+def writable_site(_server, transactional_db):
+    """The site on a real port, for tests that write (editors saving at the same
+    moment need real transactions): the database is emptied after the test."""
+    if not StatusCode.objects.exists():
+        call_command("load_codes", verbosity=0)
+    return _server
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -482,20 +481,13 @@ def test_a_cross_site_browser_post_is_refused(client, codes):
     assert same.status_code == 200
 
 
-@pytest.fixture
-def served(live_server, transactional_db):
-    """The site on a real port, as curl reaches it."""
-    call_command("load_codes", verbosity=0)
-    return live_server.url
-
-
-def test_the_readme_one_liner_with_real_curl(served):
+def test_the_readme_one_liner_with_real_curl(site):
     # curl -si <a page of ours> | curl --data-binary @- <host>/explain/
     page = subprocess.run(
-        [CURL, "-si", f"{served}/404/"], capture_output=True, check=True, timeout=30
+        [CURL, "-si", f"{site}/404/"], capture_output=True, check=True, timeout=30
     ).stdout
     text = subprocess.run(
-        [CURL, "-s", "--data-binary", "@-", f"{served}/explain/"],
+        [CURL, "-s", "--data-binary", "@-", f"{site}/explain/"],
         input=page,
         capture_output=True,
         check=True,
@@ -507,23 +499,23 @@ def test_the_readme_one_liner_with_real_curl(served):
     assert "fresh for 5 minutes (300 s) in shared caches" in " ".join(text.split())
 
 
-def test_real_curl_verbose_output_and_a_har_entry_pick(served):
+def test_real_curl_verbose_output_and_a_har_entry_pick(site):
     verbose = subprocess.run(
-        [CURL, "-sv", f"{served}/try/401/"],
+        [CURL, "-sv", f"{site}/try/401/"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         check=True,
         timeout=30,
     ).stdout
     text = subprocess.run(
-        [CURL, "-s", "--data-binary", "@-", f"{served}/explain/"],
+        [CURL, "-s", "--data-binary", "@-", f"{site}/explain/"],
         input=verbose,
         capture_output=True,
         check=True,
         timeout=30,
     ).stdout.decode()
     assert text.startswith("401 Unauthorized\n")
-    assert f"Request: GET {served}/try/401/" in text
+    assert f"Request: GET {site}/try/401/" in text
     assert "must carry WWW-Authenticate" not in text  # try-it sends it
     picked = subprocess.run(
         [
@@ -531,7 +523,7 @@ def test_real_curl_verbose_output_and_a_har_entry_pick(served):
             "-s",
             "--data-binary",
             f"@{DATA / 'chromium-page.har'}",
-            f"{served}/explain/?entry=3",
+            f"{site}/explain/?entry=3",
         ],
         capture_output=True,
         check=True,

@@ -12,7 +12,6 @@ import subprocess
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from harness import CHROMIUM_ACCEPT  # scripts/, on pytest's path (pyproject.toml)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -388,30 +387,23 @@ def test_any_accept_header_gets_a_page_a_text_or_a_406(client, codes, accept):
 # -- Real curl ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(live_server, transactional_db):
-    """The site on a real port, as curl reaches it."""
-    call_command("load_codes", verbosity=0)
-    return live_server.url
-
-
 def curl(*args):
     done = subprocess.run([CURL, "-sS", *args], capture_output=True, check=True, timeout=30)
     return done.stdout.decode()
 
 
-def test_real_curl_gets_the_text(served):
-    text = curl(f"{served}/404/")
+def test_real_curl_gets_the_text(site):
+    text = curl(f"{site}/404/")
     assert text.startswith("404 Not Found\n")
-    assert f"\nPage: {served}/404/\n" in text
+    assert f"\nPage: {site}/404/\n" in text
     assert_fits_a_terminal(text)
-    head = curl("-o", "/dev/null", "-w", "%{http_code} %{content_type}", f"{served}/404/")
+    head = curl("-o", "/dev/null", "-w", "%{http_code} %{content_type}", f"{site}/404/")
     assert head == f"200 {TEXT}"
-    found = curl(f"{served}/?q=timeout")
-    assert "\n504 Gateway Timeout\n" in found and f"    {served}/504/\n" in found
-    assert "\n5xx Server Error\n" in curl(f"{served}/")
-    missing = curl("-w", "%{http_code}", f"{served}/299/")
+    found = curl(f"{site}/?q=timeout")
+    assert "\n504 Gateway Timeout\n" in found and f"    {site}/504/\n" in found
+    assert "\n5xx Server Error\n" in curl(f"{site}/")
+    missing = curl("-w", "%{http_code}", f"{site}/299/")
     assert "there is no status code 299" in missing and missing.endswith("404")
-    assert curl(f"{served}/404").startswith("404 Not Found\n")  # without the slash
-    page = curl("-H", f"Accept: {CHROMIUM_ACCEPT}", f"{served}/404/")
+    assert curl(f"{site}/404").startswith("404 Not Found\n")  # without the slash
+    page = curl("-H", f"Accept: {CHROMIUM_ACCEPT}", f"{site}/404/")
     assert page.lower().startswith("<!doctype html>")

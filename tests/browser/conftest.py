@@ -5,7 +5,6 @@ from pathlib import Path
 
 import harness  # scripts/, on pytest's path (pyproject.toml)
 import pytest
-from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; the test's own database
 # calls are still synchronous and safe.
@@ -21,18 +20,6 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": harness.CHROMIUM,
         "args": harness.CHROMIUM_ARGS,
     }
-
-
-@pytest.fixture
-def site(live_server, transactional_db, settings):
-    """The live server's URL, with the real data loaded."""
-    # The live server serves static files from the finders, by their plain names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    call_command("load_codes", verbosity=0)
-    return live_server.url
 
 
 @pytest.fixture

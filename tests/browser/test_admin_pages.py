@@ -20,6 +20,13 @@ from reference.models import Meaning, StatusCode, Vendor
 
 pytestmark = [pytest.mark.browser, pytest.mark.editors]
 
+
+@pytest.fixture
+def site(writable_site):
+    """Editors and versions are saved: a database of this test's own, emptied after it."""
+    return writable_site
+
+
 PASSWORD = "a-long-editor-password"
 MAX_PAGES = 400  # a crawl that stops by itself, whatever the admin links to
 NOT_FOLLOWED = ("/admin/logout/",)  # a POST form, and the end of the crawl

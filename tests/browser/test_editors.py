@@ -12,6 +12,13 @@ from reference.models import StatusCode
 
 pytestmark = [pytest.mark.browser, pytest.mark.editors]
 
+
+@pytest.fixture
+def site(writable_site):
+    """Editors save, at the same moment too: real transactions, emptied after each test."""
+    return writable_site
+
+
 PASSWORD = "a-long-editor-password"
 STALE = "Someone saved this entry"
 ROUNDS = 8

@@ -191,11 +191,11 @@ def test_api_figure_captions_are_tidy(site, sized):
 
 
 @pytest.fixture
-def admin_login(site, django_user_model):
+def admin_login(writable_site, django_user_model):
     django_user_model.objects.create_superuser("ada", "ada@example.com", "a-long-admin-password")
 
     def log_in(page):
-        page.goto(site + "/admin/login/")
+        page.goto(writable_site + "/admin/login/")
         page.get_by_label("Username").fill("ada")
         page.get_by_label("Password").fill("a-long-admin-password")
         page.get_by_role("button", name="Log in").click()
@@ -207,7 +207,7 @@ def admin_login(site, django_user_model):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_full_page_screenshots_and_nothing_overflows(site, browser, scheme, admin_login):
+def test_full_page_screenshots_and_nothing_overflows(writable_site, browser, scheme, admin_login):
     """Full pages (bottoms included) to look at in tests/screenshots/, at both sizes."""
     SCREENSHOTS.mkdir(exist_ok=True)
     for size, options in SIZES.items():
@@ -224,14 +224,14 @@ def test_full_page_screenshots_and_nothing_overflows(site, browser, scheme, admi
             ("api", "/api/"),
             ("not-found", "/299/"),
         ]:
-            page.goto(site + path)
+            page.goto(writable_site + path)
             expect(page.locator("h1")).to_be_visible()
             page.screenshot(
                 path=str(SCREENSHOTS / f"full-{name}-{size}-{scheme}.png"), full_page=True
             )
             assert_nothing_overflows(page, f"{path} {size}")
         admin_login(page)
-        page.goto(site + "/admin/reference/statuscode/404/change/")
+        page.goto(writable_site + "/admin/reference/statuscode/404/change/")
         expect(page.locator("#content h1, #content h2").first).to_be_visible()
         page.screenshot(
             path=str(SCREENSHOTS / f"full-admin-404-{size}-{scheme}.png"), full_page=True

@@ -7,6 +7,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def site(writable_site):
+    """An editor signs in (a saved user): a database of this test's own, emptied after it."""
+    return writable_site
+
+
 @pytest.mark.parametrize("width,height,form_factor", [(1280, 800, "desktop"), (390, 844, "phone")])
 def test_readers_see_the_notice_and_an_editor_learns_the_save_failed(
     site, page, outage, screenshot, django_user_model, width, height, form_factor

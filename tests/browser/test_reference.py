@@ -147,7 +147,7 @@ def test_no_third_party_request_before_comments_are_scrolled_into_view(
     expect(page.locator("h1")).to_have_text("Look up a status code")
 
 
-def test_script_saved_by_an_editor_never_runs(site, page):
+def test_script_saved_by_an_editor_never_runs(writable_site, page):
     from reference.models import StatusCode
 
     entry = StatusCode.objects.get(code=418)
@@ -155,8 +155,8 @@ def test_script_saved_by_an_editor_never_runs(site, page):
     entry.save()
     dialogs = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    page.goto(site + "/418/")
-    page.goto(site + "/?q=teapot")
+    page.goto(writable_site + "/418/")
+    page.goto(writable_site + "/?q=teapot")
     expect(page.locator(".code-item .summary").first).to_contain_text("<script>")
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []

@@ -13,6 +13,13 @@ from reference.models import SearchMiss
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def site(writable_site):
+    """Readers' searches are logged and an editor saves a keyword: a database of its own."""
+    return writable_site
+
+
 PASSWORD = "a-long-editor-password"
 
 
