@@ -61,6 +61,8 @@ CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 INSTEAD = {("instead", "of"), ("rather", "than")}
 EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
 REPORTED = {"returns", "returned", "gives", "gave", "got", "sends", "sent", "responds", "throws"}
+# A change asks for the code it goes to: "change 200 to 201", "from 301 to 308".
+CHANGED = {"from", "change", "changes", "changed", "changing", "switch", "switched", "convert"}
 SET_ASIDE = 0.5
 # A query telling of a failure ("the order fails because the product is invalid") asks
 # for the code of the failure, not the code the same request gets when all goes well
@@ -687,8 +689,11 @@ class Index:
                 first = max(earlier)
                 reported = REPORTED.intersection(tokens[:first])
                 aside.add(at if not reported else first)
-            elif earlier and (before in EXPECTED or before[-1:] in EXPECTED):
-                aside.update(earlier)
+            elif earlier:
+                expected = before in EXPECTED or before[-1:] in EXPECTED
+                changed = before[-1:] == ("to",) and CHANGED.intersection(tokens[: max(earlier)])
+                if expected or changed:
+                    aside.update(earlier)
         return {code_at[at] for at in aside} - {code_at[at] for at in code_at if at not in aside}
 
     def search(self, query):

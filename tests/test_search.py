@@ -153,6 +153,9 @@ def test_exact_code_beats_text_that_mentions_it(codes):
         ("Return 400 instead of 422 on failing JSON parse", [400, 422]),
         ("the API returns 500 instead of 404", [404, 500]),  # a report: the other one
         ("a long URI returns 400 (should be 414)", [414, 400]),
+        ("Change status code from 200 to 201 on create", [201, 200]),  # a change: where to
+        ("switch from 301 to 308", [308, 301]),
+        ("redirect 301 to a 404 page", [301, 404]),  # no change asked for: code order
         ("404 or 410", [404, 410]),  # nothing set aside: code order
         ("410 or 404", [404, 410]),
     ],
