@@ -228,6 +228,10 @@ def parse(params):
     return query
 
 
+def _names(entry):
+    return [entry.phrase, *entry.former_name_list, entry.common_name]
+
+
 def _fields(entry):
     """(weight, text, whole) for everything searchable about one code.
 
@@ -235,10 +239,7 @@ def _fields(entry):
     entirely counts it as a phrase match. The code's own vendor comes as
     ``VENDOR`` itself: the query then names the vendor of an unofficial code.
     """
-    names = [entry.phrase, *entry.former_name_list]
-    if entry.common_name:
-        names.append(entry.common_name)
-    yield from ((NAME, name, True) for name in names)
+    yield from ((NAME, name, True) for name in _names(entry) if name)
     yield from ((KEYWORD, keyword, True) for keyword in entry.keyword_list)
     if entry.vendor is not None:  # its name and its slug ("aws") name the vendor
         yield VENDOR, f"{entry.vendor.name} {entry.vendor.slug.replace('-', ' ')}", VENDOR
@@ -725,6 +726,17 @@ class Index:
         meaningful = list(dict.fromkeys(w for w in words if w not in NOISE or w in methods))
         if not meaningful and not exact and not prefixes and not zero:
             meaningful = list(dict.fromkeys(words))  # only noise: search for it anyway
+        # A code's name written after its number ("403 Forbidden or 401 Unauthorized for
+        # unauthenticated users"; 403's keywords have "unauthorized" too) only restates
+        # it: the rest of the query decides.
+        restated = set()
+        for at, i in code_at.items():
+            own = {_stem(word) for name in _names(self.entries[i]) for word in _words(name)}
+            for token in tokens[at + 1 :]:
+                if token not in NOISE and _stem(token) not in own:
+                    break
+                restated.add(token)
+        meaningful = [word for word in meaningful if word not in restated]
         if len(meaningful) > MAX_WORDS:
             rarest = sorted(meaningful, key=lambda w: -(self.idf(_stem(w)) or self.rarest))
             kept = set(rarest[:MAX_WORDS])

@@ -156,6 +156,8 @@ def test_exact_code_beats_text_that_mentions_it(codes):
         ("Change status code from 200 to 201 on create", [201, 200]),  # a change: where to
         ("switch from 301 to 308", [308, 301]),
         ("redirect 301 to a 404 page", [301, 404]),  # no change asked for: code order
+        # The names after the numbers restate them: "unauthenticated" decides.
+        ("403 Forbidden vs 401 Unauthorized for unauthenticated users", [401, 403]),
         ("404 or 410", [404, 410]),  # nothing set aside: code order
         ("410 or 404", [404, 410]),
     ],
