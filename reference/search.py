@@ -40,6 +40,9 @@ MAX_QUERY_LENGTH = 200
 NAME = VENDOR = 10
 MEANING_NAME = 8
 KEYWORD = MEANING_VENDOR = 6
+# A vendor's other use of a registered code gives way like a vendor's code does:
+# "redirect" is Exchange ActiveSync's 451, but a reader means 301-308.
+OTHER_MEANING = 4
 SUMMARY = HEADER = 3
 BODY = 1
 # How a query word matched a word of the data.
@@ -257,7 +260,7 @@ def _fields(entry):
         yield MEANING_VENDOR, row.agent, True
         yield BODY, row.behaviour, False
     for meaning in entry.meanings.all():  # prefetched by the catalogue: no query
-        yield MEANING_NAME, meaning.phrase, True
+        yield MEANING_NAME if not _current(entry) else OTHER_MEANING, meaning.phrase, True
         yield MEANING_VENDOR, meaning.used_by, True
         if meaning.vendor is not None:
             yield MEANING_VENDOR, meaning.vendor.name, True

@@ -240,6 +240,13 @@ def test_a_vendor_named_in_several_words_finds_its_codes_first(codes):
     assert 502 in results  # the keyword "load balancer", after the vendor's own codes
 
 
+def test_a_vendors_other_use_of_a_registered_code_gives_way(codes):
+    # Exchange ActiveSync's "Redirect" is 451's other meaning: the redirects come first.
+    assert find("redirect")[:5] == [307, 308, 301, 302, 303]
+    assert find("exchange activesync redirect")[:2] == [449, 451]  # the vendor named
+    assert find("resume incomplete")[0] == 308  # Google's use of 308, alone in the data
+
+
 def test_a_meaning_phrase_finds_its_code(esri):
     assert find("token required")[0] == 499
     assert 499 in find("arcgis token required")[:2]  # with ArcGIS's 498 Invalid Token
