@@ -600,7 +600,8 @@ class Index:
         return memo
 
     def score_words(self, tokens, neighbours=()):
-        """{entry position: relevance}, with the share of the query's weight matched.
+        """{entry position: relevance}, with the share of the query's weight matched, the
+        codes named, and how many words the longest name or keyword covered has.
 
         ``neighbours`` are adjacent pairs of query words: "timed out" also looks
         for "timeout", "log in" for "login", "web socket" for "websocket".
@@ -643,10 +644,12 @@ class Index:
             for element in self.elements(stem):
                 hits[element] += 1
         bonus = {}
+        phrase = defaultdict(int)
         named = set()  # unofficial codes the query names: by vendor, or by their very name
         for (i, number), count in hits.items():
             weight, stems = self.terms[i].elements[number]
             if count == len(stems):
+                phrase[i] = max(phrase[i], len(stems))
                 if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
                     named.add(i)
                 value = COVERED * weight * sum(covering[stem] for stem in stems)
@@ -659,24 +662,31 @@ class Index:
         for i in scores:
             if not _current(self.entries[i]) and i not in named:
                 scores[i] *= UNOFFICIAL
-        return scores, matched, named
+        return scores, matched, named, phrase
 
-    def _current_first(self, final, matched, named):
+    def _current_first(self, final, matched, named, phrase):
         """A vendor's, historic or obsolete code the query does not name never outranks a
         code of today that matched as much of the query about as well (half its score or
         more: a word in passing is not the same symptom): a reader with a symptom wants
-        the code a server sends today ("rate limited": 429 before Twitter's 420)."""
+        the code a server sends today ("rate limited": 429 before Twitter's 420).
+
+        As well means with as long a curated phrase, when the query covers one of two
+        words or more: "failed to fetch" is code 0's, not 401's that has both words
+        apart (``phrase``: how many words the longest name or keyword covered has)."""
         current = sorted(
-            ((matched[i], score) for i, score in final.items() if _current(self.entries[i])),
+            ((matched[i], score, i) for i, score in final.items() if _current(self.entries[i])),
             reverse=True,
         )
         for i, score in final.items():
             if i in named or _current(self.entries[i]):
                 continue
+            longest = phrase.get(i, 0) if phrase.get(i, 0) >= 2 else 0
             rivals = [
                 other
-                for share, other in current
-                if share >= matched[i] - 1e-9 and other >= score * SAME_SYMPTOM
+                for share, other, j in current
+                if share >= matched[i] - 1e-9
+                and other >= score * SAME_SYMPTOM
+                and phrase.get(j, 0) >= longest
             ]
             if rivals and max(rivals) <= score:
                 final[i] = max(rivals) * 0.999
@@ -757,11 +767,11 @@ class Index:
                 for pair in zip(tokens, tokens[1:], strict=False)
                 if pair[0] in meaningful or pair[1] in meaningful
             ]
-            scores, matched, named = self.score_words(meaningful, pairs)
+            scores, matched, named, phrase = self.score_words(meaningful, pairs)
             # The words count as much together as one code number does.
             share = 1 / (wanted + 1)
         else:
-            scores, matched, named = {}, {}, set()
+            scores, matched, named, phrase = {}, {}, set(), {}
         # A code named and all the words matching it too ("404 not found"): the words
         # add nothing to look for beyond it.
         explained = any(matched.get(i, 0) >= 1 - 1e-9 for i in exact)
@@ -785,7 +795,7 @@ class Index:
             for i, score in scores.items()
             if i in allowed and score > 0
         }
-        self._current_first(final, matched, named.union(exact))
+        self._current_first(final, matched, named.union(exact), phrase)
         failures = {_stem(token) for token in FAILURE.intersection(tokens)}
         for i in final:
             if self.entries[i].code // 100 == 2 and i not in by_number:

@@ -200,6 +200,13 @@ def test_registered_codes_come_before_unofficial_ones_for_a_symptom(codes):
     assert find("cloudflare server down")[0] == 521  # unless the vendor is named
 
 
+def test_an_unofficial_code_whose_curated_phrase_the_query_is_keeps_its_rank(codes):
+    # Code 0's keyword "failed to fetch"; 401 and 503 only have the words apart.
+    assert find("failed to fetch")[0] == 0
+    assert find("client closed connection")[:2] == [460, 499]  # AWS's name, nginx's keyword
+    assert find("rate limited")[:2] == [429, 420]  # 429 has the phrase too: it leads
+
+
 def test_editors_add_synonyms_as_keywords(codes):
     assert find("mid-air collision")[0] != 409  # Bugzilla's name for an edit conflict
     entry = StatusCode.objects.get(code=409)
