@@ -96,7 +96,7 @@ _NOISE_WORDS = """
     get gets got getting keep keeps keeping say says said saying show shows showing
     return returns returned returning happen happens happened happening
     whats hows thats theres ive youre
-    expected expecting
+    expected expecting expects
 """
 NOISE = frozenset(_NOISE_WORDS.split())
 # Words of vendors' names that name no vendor: "api" is not Twitter (X) API, nor

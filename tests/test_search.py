@@ -110,6 +110,7 @@ def test_get_written_as_a_method_is_a_word_not_noise(codes):
 def test_what_a_question_expects_is_not_the_expect_header(codes):
     assert find("expected JSON but received HTML")[0] == 415  # not 100 Continue, 417
     assert find("expected 404 for a missing page") == [404]
+    assert find("the API expects a JSON body")[0] == 415
     assert find("expectation failed")[0] == 417
 
 
