@@ -76,6 +76,7 @@ _FAILURE_WORDS = """
 """
 FAILURE = frozenset(_FAILURE_WORDS.split())
 SUCCESS_IN_FAILURE = 0.25
+ABOUT_THE_CODE = {"status", "code", "codes", "http", "response", "responses"}
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
 NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
@@ -796,7 +797,11 @@ class Index:
             if i in allowed and score > 0
         }
         self._current_first(final, matched, named.union(exact), phrase)
-        failures = {_stem(token) for token in FAILURE.intersection(tokens)}
+        failures = {
+            _stem(token)
+            for token, following in zip(tokens, [*tokens[1:], ""], strict=True)
+            if token in FAILURE and following not in ABOUT_THE_CODE  # not "wrong status code"
+        }
         for i in final:
             if self.entries[i].code // 100 == 2 and i not in by_number:
                 # ...unless their names and keywords tell of it too (207's partial failure).
