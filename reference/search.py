@@ -233,7 +233,7 @@ def parse(params):
 
 
 def _names(entry):
-    return [entry.phrase, *entry.former_name_list, entry.common_name]
+    return [name for name in (entry.phrase, *entry.former_name_list, entry.common_name) if name]
 
 
 def _fields(entry):
@@ -243,7 +243,7 @@ def _fields(entry):
     entirely counts it as a phrase match. The code's own vendor comes as
     ``VENDOR`` itself: the query then names the vendor of an unofficial code.
     """
-    yield from ((NAME, name, True) for name in _names(entry) if name)
+    yield from ((NAME, name, True) for name in _names(entry))
     yield from ((KEYWORD, keyword, True) for keyword in entry.keyword_list)
     if entry.vendor is not None:  # its name and its slug ("aws") name the vendor
         yield VENDOR, f"{entry.vendor.name} {entry.vendor.slug.replace('-', ' ')}", VENDOR
@@ -802,11 +802,11 @@ class Index:
             for token, following in zip(tokens, [*tokens[1:], ""], strict=True)
             if token in FAILURE and following not in ABOUT_THE_CODE  # not "wrong status code"
         }
-        for i in final:
+        for i in final if failures else ():
             if self.entries[i].code // 100 == 2 and i not in by_number:
                 # ...unless their names and keywords tell of it too (207's partial failure).
                 told = any(self.terms[i].weights.get(stem, 0) >= KEYWORD for stem in failures)
-                if failures and not told:
+                if not told:
                     final[i] *= SUCCESS_IN_FAILURE
         ranked = []
         for i, score in final.items():
