@@ -67,12 +67,12 @@ REPORTED = {"returns", "returned", "gives", "gave", "got", "sends", "sent", "res
 # A change asks for the code it goes to: "change 200 to 201", "from 301 to 308".
 CHANGED = {"from", "change", "changes", "changed", "changing", "switch", "switched", "convert"}
 SET_ASIDE = 0.5
-# A query telling of a failure ("the order fails because the product is invalid") asks
-# for the code of the failure, not the code the same request gets when all goes well
-# (201 for "creating an order"): success codes it does not name weigh less.
+# A query telling of a failure ("the order fails because the product is invalid", "the
+# user exists already") asks for the code of the failure, not the code the same request
+# gets when all goes well (201 for "creating"): success codes it does not name weigh less.
 _FAILURE_WORDS = """
     fail fails failed failing failure failures invalid incorrect wrong denied rejected
-    refused unable cannot cant malformed illegal
+    refused unable cannot cant malformed illegal already duplicate
 """
 FAILURE = frozenset(_FAILURE_WORDS.split())
 SUCCESS_IN_FAILURE = 0.25

@@ -97,6 +97,7 @@ def test_a_failure_asks_for_the_failure_code_not_the_success_code(codes):
     # "create" is 201's name, but the request failed.
     assert find("create an account with invalid input")[:2] == [422, 400]
     assert find("new resource created")[0] == 201
+    assert find("creating an entity that exists already")[0] == 409  # "already": a conflict
     # A wrong code is no failed request: the success code may be the one meant.
     assert find("Incorrect status code for successful DELETE")[:2] == [204, 200]
     # A success code whose names and keywords tell of the failure too keeps its rank.
