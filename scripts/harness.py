@@ -319,8 +319,13 @@ def start_wrk(url, duration, connections=32, threads=2, script=None, headers=Non
     return process
 
 
-def finish_wrk(process):
-    """parse_wrk()'s figures of a started wrk, and its whole output as ``output``."""
+def finish_wrk(process, stop=False):
+    """parse_wrk()'s figures of a started wrk, and its whole output as ``output``.
+
+    ``stop``: end it now rather than at its duration (on SIGINT wrk reports what it did).
+    """
+    if stop:
+        process.send_signal(signal.SIGINT)
     try:
         out, err = process.communicate(timeout=process.wrk_duration + 30)
     finally:

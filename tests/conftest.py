@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
 from django.test.utils import modify_settings
@@ -26,6 +26,17 @@ def pytest_collection_modifyitems(config, items):
             if item.get_closest_marker(group):
                 item.add_marker(pytest.mark.xdist_group(group))
                 break
+    if connection.vendor == "postgresql":
+        # The PostgreSQL pass (make test-postgres) runs what reaches the database: a test
+        # that cannot has already run, exactly the same, on SQLite.
+        unchanged = [item for item in items if not _reaches_the_database(item)]
+        config.hook.pytest_deselected(items=unchanged)
+        items[:] = [item for item in items if _reaches_the_database(item)]
+
+
+def _reaches_the_database(item):
+    # pytest-django blocks the database for any other test.
+    return item.get_closest_marker("django_db") or "django_db_setup" in item.fixturenames
 
 
 @pytest.fixture(scope="session")
