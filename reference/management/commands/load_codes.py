@@ -123,12 +123,21 @@ class Command(BaseCommand):
         added = dict.fromkeys(MODELS, 0)
         updated = edited = 0
         with transaction.atomic():
+            saved = []
             for entry in entries:
-                outcome = self._load(fixture, entry, existing, known)
+                outcome, pk = self._load(fixture, entry, existing, known)
                 if outcome == "added":
                     added[entry["model"]] += 1
                 updated += outcome == "updated"
                 edited += outcome == "edited"
+                if outcome in ("added", "updated"):
+                    saved.append((entry["model"], pk))
+            # Digests once every entry is in: a code's related codes loaded after it
+            # are part of its row as stored (before, 62 codes read as edited at once).
+            for name, pk in saved:
+                LoadedEntry.objects.update_or_create(
+                    model=name, key=str(pk), defaults={"digest": _digest(MODELS[name], pk)}
+                )
             if added["reference.meaning"] or added["reference.behaviour"]:
                 # Meanings arrive with their ids: move the id sequence past them
                 # (PostgreSQL), or the admin's next new meaning would collide.
@@ -152,7 +161,8 @@ class Command(BaseCommand):
 
     def _load(self, fixture, entry, existing, known):
         """Save one entry unless the database has it, or has it as loaded and the fixture
-        says otherwise: "added", "updated", "edited" (kept: saved since loaded) or "same"."""
+        says otherwise: "added", "updated", "edited" (kept: saved since loaded) or "same";
+        and its key."""
         label = describe(entry)
         plain = {k: v for k, v in entry.items() if k != "index"}
         try:
@@ -163,9 +173,9 @@ class Command(BaseCommand):
         model = MODELS[entry["model"]]
         if instance.pk in existing[entry["model"]]:
             if _edited(model, instance.pk, entry["model"]):
-                return "edited"
+                return "edited", instance.pk
             if _same(instance, obj.m2m_data, model.objects.get(pk=instance.pk), entry):
-                return "same"
+                return "same", instance.pk
         fields = entry.get("fields", {})
         refers = [("reference.vendor", "vendor", [fields.get("vendor")])]
         if entry["model"] == "reference.statuscode":
@@ -191,9 +201,4 @@ class Command(BaseCommand):
             instance.updated = instance.updated or now
             instance.created = instance.created or instance.updated
         obj.save()  # raw, as loaddata: no history
-        LoadedEntry.objects.update_or_create(
-            model=entry["model"],
-            key=str(instance.pk),
-            defaults={"digest": _digest(model, instance.pk)},
-        )
-        return "updated" if instance.pk in existing[entry["model"]] else "added"
+        return ("updated" if instance.pk in existing[entry["model"]] else "added"), instance.pk
