@@ -72,10 +72,17 @@ SET_ASIDE = 0.5
 # gets when all goes well (201 for "creating"): success codes it does not name weigh less.
 _FAILURE_WORDS = """
     fail fails failed failing failure failures invalid incorrect wrong denied rejected
-    refused unable cannot cant malformed illegal already duplicate
+    refused unable cannot cant malformed illegal already duplicate missing
+    nonexistent nonexisting inexistent
 """
 FAILURE = frozenset(_FAILURE_WORDS.split())
+NOT_THERE = {("non", "existing"), ("non", "existent"), ("not", "existing"), ("not", "exist")}
 SUCCESS_IN_FAILURE = 0.25
+# What servers send when they get it wrong: "500 when the JSON is malformed", "gives 200
+# with an error message" report the code sent for a client's mistake and ask what it
+# should have been. Unless the query asks for the code itself ("should result in 500").
+CATCH_ALL = {200, 500}
+ASKS_FOR_IT = {"should", "must", "expected", "expect", "expecting", "instead", "rather"}
 ABOUT_THE_CODE = {"status", "code", "codes", "http", "response", "responses"}
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
@@ -800,7 +807,8 @@ class Index:
         failures = {
             _stem(token)
             for token, following in zip(tokens, [*tokens[1:], ""], strict=True)
-            if token in FAILURE and following not in ABOUT_THE_CODE  # not "wrong status code"
+            if (token in FAILURE and following not in ABOUT_THE_CODE)  # not "wrong status code"
+            or (token, following) in NOT_THERE
         }
         for i in final if failures else ():
             if self.entries[i].code // 100 == 2 and i not in by_number:
@@ -808,6 +816,12 @@ class Index:
                 told = any(self.terms[i].weights.get(stem, 0) >= KEYWORD for stem in failures)
                 if not told:
                     final[i] *= SUCCESS_IN_FAILURE
+        if len(by_number) == 1 and failures and not ASKS_FOR_IT.intersection(tokens):
+            (i,) = by_number
+            best = max((j for j in final if j not in by_number), key=final.get, default=None)
+            client_error = best is not None and self.entries[best].code // 100 == 4
+            if i in final and self.entries[i].code in CATCH_ALL and client_error:
+                final[i] = min(final[i], final[best] * 0.999)
         ranked = []
         for i, score in final.items():
             entry = self.entries[i]
@@ -815,8 +829,8 @@ class Index:
         ranked.sort(key=lambda row: row[:3])
         # Far below the best is noise: "not" somewhere in a description, for "not found".
         # The codes a query names come first and stay; what the rest of its words find
-        # is measured against the best those words found, so "500 error with malformed
-        # JSON" still offers 400 after 500.
+        # is measured against the best those words found, so "500 when the upstream times
+        # out" still offers 504 after 500.
         by_words = [row[0] for row in ranked if self.position[row[2]] not in by_number]
         if explained:
             by_words = [row[0] for row in ranked[:1]]

@@ -171,8 +171,14 @@ def test_of_two_codes_named_the_one_asked_for_comes_first(codes, text, expected)
 
 
 def test_a_named_code_comes_first_and_the_other_words_still_find_theirs(codes):
-    # A report: the code that happened, then the one the situation calls for.
-    assert find("the API gives 500 when the JSON body is malformed")[:2] == [500, 400]
+    assert find("the API returns 500 when the upstream times out")[:2] == [500, 504]
+    assert find("Unhandled exception should result in HTTP 500")[0] == 500
+    # A report of the catch-all code sent for a client's mistake asks what it should
+    # have been: that client error first, then the code that happened.
+    assert find("the API gives 500 when the JSON body is malformed")[:2] == [400, 500]
+    assert find("500 when the record does not exist")[:2] == [404, 500]
+    assert find("200 status code for a failed login")[:2] == [401, 200]
+    assert find("404 when the id is missing") == [404]
     # The words are the named code's own, or say nothing: nothing else to look for.
     assert find("418 teapot") == [418]
     assert find("302 vs 307") == [302, 307]
