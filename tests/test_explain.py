@@ -199,6 +199,58 @@ def test_why_no_cache_may_store_it_is_said(client, codes):
     assert lines == ["No cache may store it (Cache-Control: no-store)."]
 
 
+def response(*fields, status="200 OK", body=""):
+    """A response as a reader pastes it: CRLF line ends, the fields given."""
+    head = "\r\n".join([f"HTTP/1.1 {status}", *fields, f"Content-Length: {len(body)}"])
+    return f"{head}\r\n\r\n{body}"
+
+
+def test_what_each_caching_directive_means_is_said(client, codes):
+    date = "Date: Sat, 05 Dec 2026 10:00:00 GMT"
+    lines = api(
+        client, response(date, "Cache-Control: max-age=60, must-revalidate, stale-if-error=300")
+    )["caching"]["lines"]
+    assert (
+        "It is fresh for 60 s, from when it was sent: reused without asking the server until then."
+        in lines
+    )
+    assert (
+        "If the server fails, it may be served stale for 5 minutes (300 s) (stale-if-error)."
+        in lines
+    )
+    assert "Once stale, it must never be served without checking (must-revalidate)." in lines
+    lines = api(client, response(date, "Cache-Control: max-age=60", "Vary: *"))["caching"]["lines"]
+    assert lines == [
+        "No cache may store it.",
+        "Vary: * means no stored copy can ever match a request.",
+    ]
+    expires = api(client, response("Expires: Sat, 05 Dec 2026 10:00:00 GMT"))
+    assert (
+        "Expires without a Date: its lifetime cannot be worked out." in expires["caching"]["lines"]
+    )
+
+
+def test_who_may_read_it_across_origins_is_said(client, codes):
+    null = api(client, response("Access-Control-Allow-Origin: null"))
+    assert null["cors"]["lines"] == [
+        "Only documents with an opaque origin (sandboxed, file:) may read it."
+    ]
+    one = api(client, response("Access-Control-Allow-Origin: https://app.example"))
+    assert one["cors"]["lines"] == ["Only scripts on https://app.example may read this response."]
+    assert has(problems(one, "warning"), "Vary does not list Origin")
+    varied = api(
+        client, response("Access-Control-Allow-Origin: https://app.example", "Vary: Origin")
+    )
+    assert not has(problems(varied), "Vary does not list Origin")
+
+
+def test_encoded_content_is_taken_as_already_decoded(client, codes):
+    for coding in ("zstd", "gzip", "br"):
+        content = api(client, response(f"Content-Encoding: {coding}", body="plain"))["content"]
+        assert content["checked"] is False
+        assert f"already decoded (Content-Encoding: {coding};" in content["note"]
+
+
 def test_a_post_answer_is_not_cached(client, codes):
     caching = explained(client, "405-with-allow.curl-v.txt")["caching"]
     assert has(caching["lines"], "this one answered a POST")
