@@ -178,7 +178,9 @@ def parse_response(text, request):
     conn.send(h11.EndOfMessage())
     data = wire(text)
     if _final_head_is_last(text):
-        data += b"\r\n\r\n"  # the example shows the final response's head only
+        # The example shows the final response's head only; a line break typed after
+        # its last field ends that head, as the blank line does.
+        data = wire(text.rstrip("\n")) + b"\r\n\r\n"
     conn.receive_data(data)
     responses, ended = [], False
     try:

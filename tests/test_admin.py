@@ -551,6 +551,12 @@ TOO_LONG = "A sentence that goes on. " * 200  # 5,000 characters, over every tex
         ("example_response", "HTTP/1.1 429 Too Many\nContent-Length: 2\n\nhello", "after the"),
         ("example_response", "HTTP/1.1 200 OK\nContent-Length: 0", "never shows 429"),
         ("example_response", "Something went wrong", "status line"),
+        ("headers", "Retry-After:", "say why the header matters"),
+        ("example_request", "POST /a HTTP/1.1\nHost: x\nContent-Length: 10\n\nhello", "larger"),
+        ("example_request", "GET /a HTTP/1.1\nHost: x\nContent-Length: ten", "Content-Length"),
+        ("example_response", "HTTP/1.1 100 Continue\n", "only interim 1xx"),
+        ("example_response", "HTTP/1.1 429 Too Many\nContent-Length: 9\n\nhello", "larger"),
+        ("example_response", "HTTP/1.1 429 Too Many\n\nhello", "without Content-Length"),
     ],
 )
 def test_bad_input_is_a_form_error_naming_the_problem_and_keeping_the_text(
@@ -565,6 +571,14 @@ def test_bad_input_is_a_form_error_naming_the_problem_and_keeping_the_text(
     assert message.lower() in " ".join(form.errors[field]).lower()
     assert form[field].value().replace("\r\n", "\n") == value  # the text comes back whole
     assert stored(429) == before
+
+
+def test_an_example_ending_with_a_line_break_is_saved_as_typed(editor_client):
+    # Enter after the last header: the head ends there, as with the blank line.
+    response = "HTTP/1.1 429 Too Many Requests\nRetry-After: 60\n"
+    data = form_data(editor_client, 429, example_response=response.replace("\n", "\r\n"))
+    assert editor_client.post(change_url(429), data).status_code == 302
+    assert stored(429)["example_response"] == response
 
 
 def test_a_limit_is_shown_and_never_cuts_a_paste(editor_client):
