@@ -122,15 +122,31 @@ def _events(conn):
             return events, None
 
 
+_FIRST_LINE = {
+    "request": "the request line (“GET /path HTTP/1.1”)",
+    "response": "the status line (“HTTP/1.1 404 Not Found”)",
+}
+
+
 def _invalid(kind, problem):
+    if isinstance(problem, h11.RemoteProtocolError):  # h11 shows the line as a bytearray
+        problem = re.sub(r"bytearray\(b'(.*)'\)", r"“\1”", str(problem))
+        if re.search(r"“HTTP/[23]|HTTP/[23]”", problem):
+            problem += "; examples are written as HTTP/1.1 messages"
     return ValidationError(
         "Not a valid HTTP/1.1 %(kind)s: %(problem)s", params={"kind": kind, "problem": problem}
     )
 
 
+def _starts_with_its_first_line(text, kind):
+    if text[:1].isspace():
+        raise _invalid(kind, f"it must start with {_FIRST_LINE[kind]}, not a blank or a space.")
+
+
 def parse_request(text):
     """The example request as h11 reads it (an ``h11.Request``), or a ValidationError."""
     text = text.replace("\r\n", "\n")
+    _starts_with_its_first_line(text, "request")
     _check_head_lines(text.partition("\n\n")[0], r"^[A-Z]+ \S+ HTTP/")
     head, _, body = text.partition("\n\n")
     conn = h11.Connection(h11.SERVER)
@@ -171,6 +187,7 @@ def _final_head_is_last(text):
 def parse_response(text, request):
     """The interim and final responses of a response example, as h11 reads them."""
     text = text.replace("\r\n", "\n")
+    _starts_with_its_first_line(text, "response")
     _check_head_lines(text, r"^HTTP/\S+ \d")
     conn = h11.Connection(h11.CLIENT)
     headers = [(n, v) for n, v in request.headers if n not in _FRAMING]

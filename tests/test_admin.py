@@ -557,6 +557,9 @@ TOO_LONG = "A sentence that goes on. " * 200  # 5,000 characters, over every tex
         ("example_response", "HTTP/1.1 100 Continue\n", "only interim 1xx"),
         ("example_response", "HTTP/1.1 429 Too Many\nContent-Length: 9\n\nhello", "larger"),
         ("example_response", "HTTP/1.1 429 Too Many\n\nhello", "without Content-Length"),
+        ("example_response", "\nHTTP/1.1 429 Too Many", "start with the status line"),
+        ("example_request", " GET /a HTTP/1.1\nHost: x", "start with the request line"),
+        ("example_response", "HTTP/2 429\nretry-after: 60", "line: “HTTP/2 429”; examples are"),
     ],
 )
 def test_bad_input_is_a_form_error_naming_the_problem_and_keeping_the_text(
