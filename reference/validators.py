@@ -13,6 +13,7 @@ framed by Content-Length (or chunked). A response example may hold interim 1xx
 responses before the final one. h11, a real HTTP/1.1 parser, reads every example.
 """
 
+import ast
 import datetime
 import re
 
@@ -128,9 +129,19 @@ _FIRST_LINE = {
 }
 
 
+_BYTEARRAY = re.compile(r"bytearray\((b(['\"]).*\2)\)")
+
+
+def _quoted(match):
+    try:
+        return "“" + ast.literal_eval(match[1]).decode("utf-8", "replace") + "”"
+    except (ValueError, SyntaxError):  # not one literal after all: as h11 wrote it
+        return match[0]
+
+
 def _invalid(kind, problem):
     if isinstance(problem, h11.RemoteProtocolError):  # h11 shows the line as a bytearray
-        problem = re.sub(r"bytearray\(b'(.*)'\)", r"“\1”", str(problem))
+        problem = re.sub(_BYTEARRAY, _quoted, str(problem))
         if re.search(r"“HTTP/[23]|HTTP/[23]”", problem):
             problem += "; examples are written as HTTP/1.1 messages"
     return ValidationError(

@@ -560,6 +560,7 @@ TOO_LONG = "A sentence that goes on. " * 200  # 5,000 characters, over every tex
         ("example_response", "\nHTTP/1.1 429 Too Many", "start with the status line"),
         ("example_request", " GET /a HTTP/1.1\nHost: x", "start with the request line"),
         ("example_response", "HTTP/2 429\nretry-after: 60", "line: “HTTP/2 429”; examples are"),
+        ("example_request", "GÉT /a HTTP/1.1\nHost: x", "request line: “GÉT /a HTTP/1.1”"),
     ],
 )
 def test_bad_input_is_a_form_error_naming_the_problem_and_keeping_the_text(
