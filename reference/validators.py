@@ -127,8 +127,6 @@ _FIRST_LINE = {
     "request": "the request line (“GET /path HTTP/1.1”)",
     "response": "the status line (“HTTP/1.1 404 Not Found”)",
 }
-
-
 _BYTEARRAY = re.compile(r"bytearray\((b(['\"]).*\2)\)")
 
 
@@ -141,7 +139,7 @@ def _quoted(match):
 
 def _invalid(kind, problem):
     if isinstance(problem, h11.RemoteProtocolError):  # h11 shows the line as a bytearray
-        problem = re.sub(_BYTEARRAY, _quoted, str(problem))
+        problem = _BYTEARRAY.sub(_quoted, str(problem))
         if re.search(r"“HTTP/[23]|HTTP/[23]”", problem):
             problem += "; examples are written as HTTP/1.1 messages"
     return ValidationError(
@@ -204,11 +202,10 @@ def parse_response(text, request):
     headers = [(n, v) for n, v in request.headers if n not in _FRAMING]
     conn.send(h11.Request(method=request.method, target=request.target, headers=headers))
     conn.send(h11.EndOfMessage())
-    data = wire(text)
-    if _final_head_is_last(text):
-        # The example shows the final response's head only; a line break typed after
-        # its last field ends that head, as the blank line does.
-        data = wire(text.rstrip("\n")) + b"\r\n\r\n"
+    # An example showing the final response's head only ends it there: a line break
+    # typed after its last field, as the blank line, closes that head.
+    head_only = _final_head_is_last(text)
+    data = wire(text.rstrip("\n")) + b"\r\n\r\n" if head_only else wire(text)
     conn.receive_data(data)
     responses, ended = [], False
     try:

@@ -199,9 +199,9 @@ def test_why_no_cache_may_store_it_is_said(client, codes):
     assert lines == ["No cache may store it (Cache-Control: no-store)."]
 
 
-def response(*fields, status="200 OK", body=""):
-    """A response as a reader pastes it: CRLF line ends, the fields given."""
-    head = "\r\n".join([f"HTTP/1.1 {status}", *fields, f"Content-Length: {len(body)}"])
+def response(*fields, body=""):
+    """A 200 as a reader pastes it: CRLF line ends, the fields given."""
+    head = "\r\n".join(["HTTP/1.1 200 OK", *fields, f"Content-Length: {len(body)}"])
     return f"{head}\r\n\r\n{body}"
 
 
