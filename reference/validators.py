@@ -123,10 +123,6 @@ def _events(conn):
             return events, None
 
 
-_FIRST_LINE = {
-    "request": "the request line (“GET /path HTTP/1.1”)",
-    "response": "the status line (“HTTP/1.1 404 Not Found”)",
-}
 _BYTEARRAY = re.compile(r"bytearray\((b(['\"]).*\2)\)")
 
 
@@ -147,15 +143,13 @@ def _invalid(kind, problem):
     )
 
 
-def _starts_with_its_first_line(text, kind):
-    if text[:1].isspace():
-        raise _invalid(kind, f"it must start with {_FIRST_LINE[kind]}, not a blank or a space.")
-
-
 def parse_request(text):
     """The example request as h11 reads it (an ``h11.Request``), or a ValidationError."""
     text = text.replace("\r\n", "\n")
-    _starts_with_its_first_line(text, "request")
+    if text[:1].isspace():
+        raise _invalid(
+            "request", "it must start with the request line (“GET /path HTTP/1.1”), not a blank."
+        )
     _check_head_lines(text.partition("\n\n")[0], r"^[A-Z]+ \S+ HTTP/")
     head, _, body = text.partition("\n\n")
     conn = h11.Connection(h11.SERVER)
@@ -196,7 +190,6 @@ def _final_head_is_last(text):
 def parse_response(text, request):
     """The interim and final responses of a response example, as h11 reads them."""
     text = text.replace("\r\n", "\n")
-    _starts_with_its_first_line(text, "response")
     _check_head_lines(text, r"^HTTP/\S+ \d")
     conn = h11.Connection(h11.CLIENT)
     headers = [(n, v) for n, v in request.headers if n not in _FRAMING]
