@@ -5,6 +5,7 @@ from pathlib import Path
 
 import harness  # scripts/, on pytest's path (pyproject.toml)
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 # Playwright's sync API runs an event loop in this thread; the test's own database
 # calls are still synchronous and safe.
@@ -31,3 +32,28 @@ def screenshot(page):
 
     take.folder = SCREENSHOTS
     return take
+
+
+# The dark scheme changes custom properties of colour and nothing else (site.css), so
+# of axe's rules only those that read colours can find something new there.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
+@pytest.fixture
+def serious_violations():
+    """axe's serious and critical findings on a page as it stands: every rule in the
+    light scheme, then the rules that read colours in the dark one."""
+
+    def check(page):
+        found = []
+        for scheme, only in (("light", {}), ("dark", {"runOnly": COLOUR_RULES})):
+            page.emulate_media(color_scheme=scheme)
+            results = Axe().run(page, options={"resultTypes": ["violations"], **only})
+            found += [
+                (scheme, v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in results.response["violations"]
+                if v["impact"] in {"serious", "critical"}
+            ]
+        return found
+
+    return check

@@ -21,7 +21,10 @@ def site(writable_site):
 
 PASSWORD = "a-long-editor-password"
 STALE = "Someone saved this entry"
-ROUNDS = 8
+# Rounds go on until this many had both saves in flight at once (the live server is
+# threaded), up to MAX_ROUNDS for a loaded machine that runs one save before the other.
+OVERLAPPING = 3
+MAX_ROUNDS = 10
 
 
 @pytest.fixture
@@ -78,9 +81,7 @@ def submit_together(pages):
                 }, at - Date.now())""",
                 at,
             )
-    # Whether both were in flight at once (the live server is threaded: it handles them at
-    # once). A loaded machine may run one before the other: that round still checks that
-    # a stale save is refused, and the test asks that some rounds overlapped.
+    # A round in which one ran before the other still checks that a stale save is refused.
     spans = [
         (t["startTime"], t["startTime"] + t["responseEnd"])
         for t in (one.value.timing, other.value.timing)
@@ -118,7 +119,7 @@ def test_editing_one_textarea_changes_only_that_field_in_the_export(editors, sit
 
 def test_two_editors_saving_the_same_entry_at_once_exactly_one_lands(editors, site):
     overlapped = 0
-    for round_ in range(ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         version = StatusCode.objects.get(code=404).version
         texts = {}
         for n, page in enumerate(editors):
@@ -138,7 +139,9 @@ def test_two_editors_saving_the_same_entry_at_once_exactly_one_lands(editors, si
         entry = StatusCode.objects.get(code=404)
         assert entry.description == texts[winner].replace("\r\n", "\n")
         assert entry.version == version + 1
-    assert overlapped, "no round had both saves in flight at once"
+        if overlapped == OVERLAPPING:
+            break
+    assert overlapped == OVERLAPPING, f"{overlapped} of {MAX_ROUNDS} rounds had both in flight"
     for page in editors:
         assert not [status for status in page.statuses if status >= 500]
 
@@ -146,7 +149,7 @@ def test_two_editors_saving_the_same_entry_at_once_exactly_one_lands(editors, si
 def test_two_editors_saving_different_entries_at_once_both_land(editors, site):
     codes = (404, 429)
     overlapped = 0
-    for round_ in range(ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         versions = {code: StatusCode.objects.get(code=code).version for code in codes}
         for page, code in zip(editors, codes, strict=True):
             page.goto(change_url(site, code))
@@ -159,7 +162,9 @@ def test_two_editors_saving_different_entries_at_once_both_land(editors, site):
             entry = StatusCode.objects.get(code=code)
             assert entry.description == f"Round {round_} for {code}."
             assert entry.version == versions[code] + 1
-    assert overlapped, "no round had both saves in flight at once"
+        if overlapped == OVERLAPPING:
+            break
+    assert overlapped == OVERLAPPING, f"{overlapped} of {MAX_ROUNDS} rounds had both in flight"
     for page in editors:
         assert not [status for status in page.statuses if status >= 500]
 
