@@ -150,8 +150,8 @@ def parse_request(text):
         raise _invalid(
             "request", "it must start with the request line (“GET /path HTTP/1.1”), not a blank."
         )
-    _check_head_lines(text.partition("\n\n")[0], r"^[A-Z]+ \S+ HTTP/")
     head, _, body = text.partition("\n\n")
+    _check_head_lines(head, r"^[A-Z]+ \S+ HTTP/")
     conn = h11.Connection(h11.SERVER)
     conn.receive_data(wire(head) + b"\r\n\r\n" + wire(body))
     try:
