@@ -181,21 +181,3 @@ def test_script_saved_by_an_editor_never_runs(writable_site, page):
 def test_no_serious_accessibility_violations(site, page, serious_violations, path):
     page.goto(site + path)
     assert serious_violations(page) == []
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize(("form_factor", "width"), [("desktop", 1280), ("phone", 360)])
-def test_screenshots(site, page, screenshot, scheme, form_factor, width):
-    page.emulate_media(color_scheme=scheme)
-    page.set_viewport_size({"width": width, "height": 900})
-    for name, path in [
-        ("index", "/"),
-        ("search", "/?q=timeout"),
-        ("code-404", "/404/"),
-        ("not-found", "/299/"),
-    ]:
-        page.goto(site + path)
-        expect(page.locator("h1")).to_be_visible()
-        screenshot(f"{name}-{form_factor}-{scheme}")
-        # Nothing may overflow sideways on a 360 px phone.
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
