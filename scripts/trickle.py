@@ -1,7 +1,7 @@
 """Slow clients that trickle their request headers, and ordinary requests timed meanwhile.
 
-Used by scripts/loadtest.py (gunicorn as `make run` starts it) and tests/test_deploy.py
-(through nginx). Loopback only; everything stops by itself after ``duration`` seconds.
+Used by tests/test_deploy.py (through nginx, and gunicorn as `make run` starts it).
+Loopback only; everything stops by itself after ``duration`` seconds.
 
 A trickling client sends a request line, then one header line every ``interval``
 seconds and never the blank line that ends the headers: a server that gives it a
@@ -44,9 +44,9 @@ def _trickle(host, port, interval, stop, counts, body=False):
             stop.wait(0.2)
 
 
-def _ordinary(base, paths, stop, results, lock):
+def _ordinary(base, paths, stop, results, lock, pause):
     number = 0
-    while not stop.is_set():
+    while not stop.wait(pause):
         number += 1
         path = paths[number % len(paths)].replace("{unique}", secrets.token_hex(4))
         started = time.monotonic()
@@ -63,10 +63,14 @@ def _ordinary(base, paths, stop, results, lock):
             results.append((status, time.monotonic() - started))
 
 
-def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None, body=False):
+def run(
+    base, connections=16, duration=20, interval=1.0, probers=4, paths=None, body=False, pause=0.05
+):
     """Trickle ``connections`` clients at ``base`` while timing ordinary requests.
 
     ``body``: the clients send whole headers, then trickle a request body instead.
+    ``pause``: each prober, a reader, waits this long between its requests (starvation
+    is what slow clients cause; a prober at full speed would measure a flood instead).
 
     Returns a dict: requests, answered_in_time (status 200 within ANSWERED_WITHIN),
     share, slowest, failed, tricklers' connections and server closes.
@@ -88,7 +92,9 @@ def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None, 
         thread.start()
     time.sleep(min(3.0, duration / 4))  # let the tricklers take whatever they can
     ordinary = [
-        threading.Thread(target=_ordinary, args=(base, paths, stop, results, lock), daemon=True)
+        threading.Thread(
+            target=_ordinary, args=(base, paths, stop, results, lock, pause), daemon=True
+        )
         for _ in range(probers)
     ]
     for thread in ordinary:
