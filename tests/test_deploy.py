@@ -415,13 +415,16 @@ def test_a_unique_url_flood_goes_to_redis_not_into_the_workers(stack):
     assert max(growth.values()) < FLOOD_MAX_GROWTH_MB  # ...and the workers stayed small
 
 
-def _5xx_script(tmp_path, path_expression, pause_ms=0):
-    """A wrk script requesting ``path_expression`` (Lua) and counting answers >= 500;
-    each connection waits ``pause_ms`` before each request."""
+def _5xx_script(tmp_path, path_expression):
+    """A wrk script requesting ``path_expression`` (Lua) and counting answers >= 500.
+
+    Each connection waits 20 ms before each request (at most 50 requests a second): a
+    steady load of readers, not the most the machine can take. Requests are in flight
+    whenever a fault strikes, and the CPU is left to the suite's other process."""
     script = tmp_path / "count5xx.lua"
-    pause = f"function delay() return {pause_ms} end\n" if pause_ms else ""
     script.write_text(
-        pause + "local threads = {}\n"
+        "function delay() return 20 end\n"
+        "local threads = {}\n"
         "function setup(thread) table.insert(threads, thread) end\n"
         "function init(args) n = 0; errors = 0 end\n"
         "function request()\n"
@@ -599,12 +602,7 @@ def test_a_rolling_update_under_load_fails_no_request(stack, tmp_path):
     release = tmp_path / "static-new"
     shutil.copytree(BASE_DIR / "staticfiles", release)
     (release / "reference" / "new-in-this-release.css").write_text("body{}\n")
-    # A steady load, not the most the machine can take (at most 8 × 50 requests a second):
-    # requests are in flight whenever an instance stops, and the CPU is left to the
-    # suite's other process.
-    script = _5xx_script(
-        tmp_path, "(n % 2 == 0) and '/404/' or ('/no-such-' .. n .. '/')", pause_ms=20
-    )
+    script = _5xx_script(tmp_path, "(n % 2 == 0) and '/404/' or ('/no-such-' .. n .. '/')")
     # A request counts as failed if it errs or gets no answer in 15 s: the suite's other
     # process (browsers) shares the 2 cores, and a slow answer is still an answer. It runs
     # until both instances are updated (90 s at most).
