@@ -96,8 +96,9 @@ class _Links(HTMLParser):
         self.hrefs = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "a" and dict(attrs).get("href"):
-            self.hrefs.append(dict(attrs)["href"])
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
 
 
 def with_test_client(client):
