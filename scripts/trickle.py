@@ -18,6 +18,9 @@ import urllib.request
 from urllib.parse import urlsplit
 
 ANSWERED_WITHIN = 2.0  # seconds: an ordinary request slower than this counts as starved
+# Seconds each prober, a reader, waits between its requests: starvation is what slow
+# clients cause; a prober at full speed would measure a flood instead.
+PAUSE = 0.05
 
 
 def _trickle(host, port, interval, stop, counts, body=False):
@@ -44,9 +47,9 @@ def _trickle(host, port, interval, stop, counts, body=False):
             stop.wait(0.2)
 
 
-def _ordinary(base, paths, stop, results, lock, pause):
+def _ordinary(base, paths, stop, results, lock):
     number = 0
-    while not stop.wait(pause):
+    while not stop.wait(PAUSE):
         number += 1
         path = paths[number % len(paths)].replace("{unique}", secrets.token_hex(4))
         started = time.monotonic()
@@ -63,14 +66,10 @@ def _ordinary(base, paths, stop, results, lock, pause):
             results.append((status, time.monotonic() - started))
 
 
-def run(
-    base, connections=16, duration=20, interval=1.0, probers=4, paths=None, body=False, pause=0.05
-):
+def run(base, connections=16, duration=20, interval=1.0, probers=4, paths=None, body=False):
     """Trickle ``connections`` clients at ``base`` while timing ordinary requests.
 
     ``body``: the clients send whole headers, then trickle a request body instead.
-    ``pause``: each prober, a reader, waits this long between its requests (starvation
-    is what slow clients cause; a prober at full speed would measure a flood instead).
 
     Returns a dict: requests, answered_in_time (status 200 within ANSWERED_WITHIN),
     share, slowest, failed, tricklers' connections and server closes.
@@ -92,9 +91,7 @@ def run(
         thread.start()
     time.sleep(min(3.0, duration / 4))  # let the tricklers take whatever they can
     ordinary = [
-        threading.Thread(
-            target=_ordinary, args=(base, paths, stop, results, lock, pause), daemon=True
-        )
+        threading.Thread(target=_ordinary, args=(base, paths, stop, results, lock), daemon=True)
         for _ in range(probers)
     ]
     for thread in ordinary:
