@@ -8,8 +8,12 @@ word inside another word, typos last) and by how rare it is (IDF, so "request"
 counts little and "teapot" a lot). A curated phrase or keyword that the query
 covers entirely counts again, strongly: that is how editors add synonyms.
 Noise words ("error", "status", "http", "my") are dropped, and a code number in
-the query dominates everything else; a version, address or quantity ("TLS 1.3",
+the query dominates everything else (and still completes another code's phrase:
+"Expect: 100-continue" is 417's too); a version, address or quantity ("TLS 1.3",
 "127.0.0.1", "100 seconds") is no code number.
+The reader then sees what surrounds the answer: a vendor's internal code comes
+after the code clients receive for it (nginx's 495 after 400), and the code
+readers confuse with the first result (/compare/: 400 and 422) is in the top 3.
 
 Everything that depends only on the data (vocabulary, stems, postings, IDF) is
 built once per catalogue (data version) into an ``Index``. A query then costs,
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from . import compare
 from .models import CLASS_SLUGS
 
 MAX_QUERY_LENGTH = 200
@@ -472,6 +477,16 @@ class Index:
         self.memo = {}
         self._postings = {}
         self._elements = {}
+        # A vendor's internal code that clients receive as a registered one: nginx's 495
+        # goes out as 400, and its keywords say so ("400 bad request").
+        names = {f"{e.code} {e.phrase}".lower(): i for i, e in enumerate(self.entries)}
+        self.sent_as = {
+            i: names[keyword.lower()]
+            for i, entry in enumerate(self.entries)
+            if not _current(entry)
+            for keyword in entry.keyword_list
+            if keyword.lower() in names and _current(self.entries[names[keyword.lower()]])
+        }
 
     def _idf(self, count):
         return math.log(1 + (len(self.entries) - count + 0.5) / (count + 0.5))
@@ -607,12 +622,16 @@ class Index:
         memo = self.memo[token] = (found, best, exact)
         return memo
 
-    def score_words(self, tokens, neighbours=()):
+    def score_words(self, tokens, neighbours=(), naming=()):
         """{entry position: relevance}, with the share of the query's weight matched, the
-        codes named, and how many words the longest name or keyword covered has.
+        codes named, how many words the longest name or keyword covered has, and the
+        entries with such a phrase that has one of the code numbers of ``naming`` in it.
 
         ``neighbours`` are adjacent pairs of query words: "timed out" also looks
         for "timeout", "log in" for "login", "web socket" for "websocket".
+        ``naming`` are the codes the query names and the words after them restating
+        their names: they rank by number, but also complete a phrase ("Expect:
+        100-continue" is 417's as much as 100 Continue's).
         """
         joins = defaultdict(dict)
         whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
@@ -625,6 +644,9 @@ class Index:
         scores = defaultdict(float)
         matched = defaultdict(float)
         covering = {}  # stem → best idf-weighted match of a word as typed (or mistyped)
+        for word in naming:
+            if idf := self.idf(_stem(word)):
+                covering[_stem(word)] = idf
         weights = []
         for token in tokens:
             found, best, exact = self.matches(token)
@@ -653,11 +675,14 @@ class Index:
                 hits[element] += 1
         bonus = {}
         phrase = defaultdict(int)
+        numbered = set()
         named = set()  # unofficial codes the query names: by vendor, or by their very name
         for (i, number), count in hits.items():
             weight, stems = self.terms[i].elements[number]
             if count == len(stems):
                 phrase[i] = max(phrase[i], len(stems))
+                if len(stems) > 1 and any(stem.isdigit() for stem in stems & covering.keys()):
+                    numbered.add(i)
                 if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
                     named.add(i)
                 value = COVERED * weight * sum(covering[stem] for stem in stems)
@@ -670,7 +695,7 @@ class Index:
         for i in scores:
             if not _current(self.entries[i]) and i not in named:
                 scores[i] *= UNOFFICIAL
-        return scores, matched, named, phrase
+        return scores, matched, named, phrase, numbered
 
     def _current_first(self, final, matched, named, phrase):
         """A vendor's, historic or obsolete code the query does not name never outranks a
@@ -775,14 +800,18 @@ class Index:
                 for pair in zip(tokens, tokens[1:], strict=False)
                 if pair[0] in meaningful or pair[1] in meaningful
             ]
-            scores, matched, named, phrase = self.score_words(meaningful, pairs)
+            naming = [token for at, token in enumerate(tokens) if at in code_at]
+            scores, matched, named, phrase, numbered = self.score_words(
+                meaningful, pairs, naming + sorted(restated)
+            )
             # The words count as much together as one code number does.
             share = 1 / (wanted + 1)
         else:
-            scores, matched, named, phrase = {}, {}, set(), {}
+            scores, matched, named, phrase, numbered = {}, {}, set(), {}, set()
         # A code named and all the words matching it too ("404 not found"): the words
         # add nothing to look for beyond it.
-        explained = any(matched.get(i, 0) >= 1 - 1e-9 for i in exact)
+        # ...unless another code's curated phrase has the number in it.
+        explained = any(matched.get(i, 0) >= 1 - 1e-9 for i in exact) and numbered <= set(exact)
         scores = defaultdict(float, scores)
         matched = defaultdict(float, {i: value * share for i, value in matched.items()})
         aside = self._set_aside(tokens, code_at) if len(code_at) > 1 else set()
@@ -804,6 +833,12 @@ class Index:
             if i in allowed and score > 0
         }
         self._current_first(final, matched, named.union(exact), phrase)
+        # The code a client sees comes just before the internal code behind it, unless
+        # the query names that one (by number or by its vendor).
+        for i, score in list(final.items()):
+            j = self.sent_as.get(i)
+            if j is not None and j in allowed and i not in named and i not in by_number:
+                final[j] = max(final.get(j, 0), score * 1.001)
         failures = {
             _stem(token)
             for token, following in zip(tokens, [*tokens[1:], ""], strict=True)
@@ -835,4 +870,29 @@ class Index:
         if explained:
             by_words = [row[0] for row in ranked[:1]]
         floor = min(by_words) * NOISE_FLOOR if by_words else 0
-        return [row[3] for row in ranked if row[0] <= floor or self.position[row[2]] in by_number]
+        found = [row[3] for row in ranked if row[0] <= floor or self.position[row[2]] in by_number]
+        return self._rival_in_view(found, final)
+
+    def _rival_in_view(self, found, final):
+        """The codes readers confuse with the first result stay in view: when a query
+        matches one side of a comparison (400 or 422, 401 or 403), the best-matching
+        other side of the same class is within the first three."""
+        if len(found) < 2:
+            return found
+        first = found[0].code
+        rivals = {
+            code
+            for comparison in compare.COMPARISONS
+            if first in comparison.codes
+            for code in comparison.codes
+            if code // 100 == first // 100 and code != first
+        }
+        if rivals & {entry.code for entry in found[:3]}:
+            return found
+        candidates = [
+            (final[self.position[e.code]], n) for n, e in enumerate(found) if e.code in rivals
+        ]
+        if not candidates:
+            return found
+        _, n = max(candidates)
+        return [*found[:2], found[n], *(e for at, e in enumerate(found[2:], 2) if at != n)]

@@ -68,7 +68,8 @@ def test_a_number_matches_codes_exactly_or_by_prefix(codes):
 
 
 def test_a_number_that_is_not_a_code_is_searched_as_text(codes):
-    assert find("443")[0] == 497  # "HTTP Request Sent to HTTPS Port"
+    # nginx's "HTTP Request Sent to HTTPS Port", after the 400 clients receive for it
+    assert find("443")[:2] == [400, 497]
 
 
 def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
@@ -215,6 +216,36 @@ def test_an_unofficial_code_whose_curated_phrase_the_query_is_keeps_its_rank(cod
     assert find("failed to fetch")[0] == 0
     assert find("client closed connection")[:2] == [460, 499]  # AWS's name, nginx's keyword
     assert find("rate limited")[:2] == [429, 420]  # 429 has the phrase too: it leads
+
+
+def test_an_internal_code_comes_after_the_code_clients_receive_for_it(codes):
+    # nginx's 495 and 496 go out as 400 (their keywords say "400 bad request").
+    assert find("client certificate verification failure")[:3] == [400, 495, 496]
+    assert find("nginx client certificate")[:2] == [495, 496]  # the vendor is named
+    assert find("495") == [495]
+
+
+def test_a_code_number_completes_another_codes_phrase(codes):
+    # 417's keyword "expect: 100-continue": named by number, 100 still comes first.
+    assert find("Expect: 100-continue")[:2] == [100, 417]
+    assert find("server should implement Expect: 100-continue")[:2] == [100, 417]
+    assert find("404 not found") == [404]  # the words only restate the code
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "rival"),
+    [
+        ("request is missing a required parameter", 400, 422),
+        ("not logged in", 401, 403),
+        ("upstream server timed out", 504, 502),
+        ("edit conflict", 409, 412),
+    ],
+)
+def test_the_code_readers_confuse_with_the_first_stays_in_view(codes, text, first, rival):
+    # The comparisons of /compare/: the other side is within the first three.
+    results = find(text)
+    assert results[0] == first
+    assert rival in results[:3]
 
 
 def test_editors_add_synonyms_as_keywords(codes):
