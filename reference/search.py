@@ -68,7 +68,16 @@ CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 # other one: "returns 500 instead of 404". The one set aside still outranks any text.
 INSTEAD = {("instead", "of"), ("rather", "than")}
 EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
-REPORTED = {"returns", "returned", "gives", "gave", "got", "sends", "sent", "responds", "throws"}
+# What the server does, not what the reader asks it to do: "returns", not "return".
+_REPORTED_WORDS = """
+    returns returned returning gives gave giving given get gets got getting
+    sends sent sending responds responded responding throws threw thrown throwing
+    receive receives received receiving generates generated generating
+    produces produced producing yields yielded yielding
+"""
+REPORTED = frozenset(_REPORTED_WORDS.split())
+# Between those words and a code: "instead of a 404", "should return HTTP 401".
+BEFORE_A_CODE = {"a", "an", "the", "http", "status", "code", "error", "response"}
 # A change asks for the code it goes to: "change 200 to 201", "from 301 to 308".
 CHANGED = {"from", "change", "changes", "changed", "changing", "switch", "switched", "convert"}
 SET_ASIDE = 0.5
@@ -622,7 +631,7 @@ class Index:
         memo = self.memo[token] = (found, best, exact)
         return memo
 
-    def score_words(self, tokens, neighbours=(), naming=()):
+    def score_words(self, tokens, neighbours=(), naming=(), where=None):
         """{entry position: relevance}, with the share of the query's weight matched, the
         codes named, how many words the longest name or keyword covered has, and the
         entries with such a phrase that has one of the code numbers of ``naming`` in it.
@@ -632,7 +641,12 @@ class Index:
         ``naming`` are the codes the query names and the words after them restating
         their names: they rank by number, but also complete a phrase ("Expect:
         100-continue" is 417's as much as 100 Continue's).
+        ``where`` gives each word's positions in the query: a phrase's words count as
+        the phrase only close together ("server closed the connection because the
+        client…" is not "client closed connection").
         """
+        where = where or {}
+        near = defaultdict(set)  # stem → the positions of the query words that gave it
         joins = defaultdict(dict)
         whole = {_stem(token) for token in tokens}  # the words as typed, not prefixes
         for first, second in neighbours:
@@ -647,6 +661,7 @@ class Index:
         for word in naming:
             if idf := self.idf(_stem(word)):
                 covering[_stem(word)] = idf
+                near[_stem(word)].update(where.get(word, ()))
         weights = []
         for token in tokens:
             found, best, exact = self.matches(token)
@@ -658,6 +673,7 @@ class Index:
                         if weight * value > best.get(i, 0):
                             best[i] = weight * value
             for stem, value in exact.items():
+                near[stem].update(where.get(token, ()))
                 if value > covering.get(stem, 0):
                     covering[stem] = value
             # A rare word missing costs more than a common one ("page", "request").
@@ -679,7 +695,7 @@ class Index:
         named = set()  # unofficial codes the query names: by vendor, or by their very name
         for (i, number), count in hits.items():
             weight, stems = self.terms[i].elements[number]
-            if count == len(stems):
+            if count == len(stems) and self._close(stems, near):
                 phrase[i] = max(phrase[i], len(stems))
                 if len(stems) > 1 and any(stem.isdigit() for stem in stems & covering.keys()):
                     numbered.add(i)
@@ -696,6 +712,19 @@ class Index:
             if not _current(self.entries[i]) and i not in named:
                 scores[i] *= UNOFFICIAL
         return scores, matched, named, phrase, numbered
+
+    @staticmethod
+    def _close(stems, near):
+        """Whether the query has the words of a phrase within a few words of each other
+        ("expiry of the token" is "expired token"; stems with no positions count as near)."""
+        spots = [sorted(near[stem]) for stem in stems if near.get(stem)]
+        if len(spots) < 2:
+            return True
+        room = len(stems) + 2
+        return any(
+            all(any(start <= p < start + room for p in spot) for spot in spots)
+            for start in {p for spot in spots for p in spot}
+        )
 
     def _current_first(self, final, matched, named, phrase):
         """A vendor's, historic or obsolete code the query does not name never outranks a
@@ -730,7 +759,10 @@ class Index:
         that it sets aside for another it names."""
         aside = set()
         for at in code_at:
-            before = tuple(tokens[max(0, at - 2) : at])
+            start = at
+            while start and tokens[start - 1] in BEFORE_A_CODE:
+                start -= 1
+            before = tuple(tokens[max(0, start - 2) : start])
             earlier = [p for p in code_at if p < at and code_at[p] != code_at[at]]
             if earlier and before in INSTEAD:
                 first = max(earlier)
@@ -801,8 +833,11 @@ class Index:
                 if pair[0] in meaningful or pair[1] in meaningful
             ]
             naming = [token for at, token in enumerate(tokens) if at in code_at]
+            where = defaultdict(list)
+            for at, token in enumerate(tokens):
+                where[token].append(at)
             scores, matched, named, phrase, numbered = self.score_words(
-                meaningful, pairs, naming + sorted(restated)
+                meaningful, pairs, naming + sorted(restated), where
             )
             # The words count as much together as one code number does.
             share = 1 / (wanted + 1)
