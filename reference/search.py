@@ -53,8 +53,10 @@ BODY = 1
 # How a query word matched a word of the data.
 WHOLE, PREFIX_MIN, PREFIX_MAX, FUZZY, INSIDE = 1.0, 0.3, 0.7, 0.6, 0.15
 FUZZY_CUTOFF = 80  # rapidfuzz ratio: "forbiden", "gatway", "teapott" pass; noise does not
-# A curated phrase or keyword the query covers entirely counts this much again.
+# A curated phrase or keyword the query covers entirely counts this much again;
+# with its words far apart in the query, this share of that.
 COVERED = 1.0
+APART = 0.5
 # Codes named in the query, and code prefixes ("40" → 400–409), outrank any text.
 EXACT_CODE, CODE_PREFIX = 1000.0, 100.0
 # Vendor-specific codes (Cloudflare's 521 "Web Server Is Down") give way to the
@@ -87,7 +89,7 @@ SET_ASIDE = 0.5
 _FAILURE_WORDS = """
     fail fails failed failing failure failures invalid incorrect wrong denied rejected
     refused unable cannot cant malformed illegal already duplicate missing
-    nonexistent nonexisting inexistent
+    nonexistent nonexisting inexistent require requires required requiring
 """
 FAILURE = frozenset(_FAILURE_WORDS.split())
 NOT_THERE = {("non", "existing"), ("non", "existent"), ("not", "existing"), ("not", "exist")}
@@ -641,9 +643,9 @@ class Index:
         ``naming`` are the codes the query names and the words after them restating
         their names: they rank by number, but also complete a phrase ("Expect:
         100-continue" is 417's as much as 100 Continue's).
-        ``where`` gives each word's positions in the query: a phrase's words count as
-        the phrase only close together ("server closed the connection because the
-        client…" is not "client closed connection").
+        ``where`` gives each word's positions in the query: a phrase's words far apart
+        count for less ("server closed the connection because the client…" is not quite
+        "client closed connection"), and only close together as the reader's phrase.
         """
         where = where or {}
         near = defaultdict(set)  # stem → the positions of the query words that gave it
@@ -695,14 +697,18 @@ class Index:
         named = set()  # unofficial codes the query names: by vendor, or by their very name
         for (i, number), count in hits.items():
             weight, stems = self.terms[i].elements[number]
-            if count == len(stems) and self._close(stems, near):
+            if count != len(stems):
+                continue
+            value = COVERED * weight * sum(covering[stem] for stem in stems)
+            if self._close(stems, near):
                 phrase[i] = max(phrase[i], len(stems))
                 if len(stems) > 1 and any(stem.isdigit() for stem in stems & covering.keys()):
                     numbered.add(i)
                 if weight >= MEANING_NAME and len(stems) >= len(tokens) and stems <= whole:
                     named.add(i)
-                value = COVERED * weight * sum(covering[stem] for stem in stems)
-                bonus[i] = max(bonus.get(i, 0), value)
+            else:
+                value *= APART
+            bonus[i] = max(bonus.get(i, 0), value)
         for i, value in bonus.items():
             scores[i] += value
         # Vendor-specific codes give way unless the query names them or their vendor.

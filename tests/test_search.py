@@ -99,6 +99,8 @@ def test_a_failure_asks_for_the_failure_code_not_the_success_code(codes):
     assert find("create an account with invalid input")[:2] == [422, 400]
     assert find("new resource created")[0] == 201
     assert find("creating an entity that exists already")[0] == 409  # "already": a conflict
+    # What a request lacks for a requirement is refused: not 204's "empty body".
+    assert 204 not in find("an empty body sent to an endpoint that requires JSON")[:3]
     # A wrong code is no failed request: the success code may be the one meant.
     assert find("Incorrect status code for successful DELETE")[:2] == [204, 200]
     # A success code whose names and keywords tell of the failure too keeps its rank.
@@ -252,12 +254,14 @@ def test_the_code_readers_confuse_with_the_first_stays_in_view(codes, text, firs
     assert rival in results[:3]
 
 
-def test_a_phrase_counts_only_with_its_words_close_together(codes):
+def test_a_phrase_counts_less_with_its_words_far_apart(codes):
     # AWS's 460 has the keyword "client closed connection"; here the server closed it.
     slow = "Server closed the connection because the client was too slow to send the request"
     assert find(slow)[0] == 408
     assert find("connection closed by client")[0] in {460, 499}  # close: the phrase
     assert find("expiry of the token")[0] == 401  # "expired token", two words between
+    # Less, but still something: 413's "upload limit".
+    assert find("uploading a 2 GB video to a server with a 100 MB limit")[0] == 413
 
 
 def test_editors_add_synonyms_as_keywords(codes):
