@@ -4,7 +4,8 @@ Run after ``make setup`` (it reads the local database):
     .venv/bin/python scripts/search_eval.py [--set questions] [dev|test|all] [-v]
 The default set is search_eval.json (symptom queries; tests/test_search.py
 asserts its top-1 figure); ``--set questions`` uses search_questions.json
-(real developer questions). Prints each miss (query, expected code, the first
+(real developer questions), ``--set situations`` search_situations.json (situations
+told in a sentence; no untouched half). Prints each miss (query, expected code, the first
 results) and, per half, how often the expected code came first and in the top 3.
 """
 
@@ -16,7 +17,11 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuscodes.settings")
-SETS = {"eval": "search_eval.json", "questions": "search_questions.json"}
+SETS = {
+    "eval": "search_eval.json",
+    "questions": "search_questions.json",
+    "situations": "search_situations.json",
+}
 
 
 def main():
@@ -36,6 +41,8 @@ def main():
     cases = json.loads((BASE_DIR / "tests/data" / SETS[name]).read_text())
     index = catalogue.current().index
     for half in ["dev", "test"] if halves == ["all"] else halves:
+        if not cases[half]:
+            continue
         top1 = top3 = 0
         for case in cases[half]:
             found = [e.code for e in index.search(search.parse({"q": case["q"]}))]
