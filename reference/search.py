@@ -700,7 +700,7 @@ class Index:
             if count != len(stems):
                 continue
             value = COVERED * weight * sum(covering[stem] for stem in stems)
-            if self._close(stems, near):
+            if len(stems) == 1 or self._close(stems, near):
                 phrase[i] = max(phrase[i], len(stems))
                 if len(stems) > 1 and any(stem.isdigit() for stem in stems & covering.keys()):
                     numbered.add(i)
