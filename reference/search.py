@@ -68,7 +68,7 @@ CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 # Of two codes named, the one the reader asks for comes first: "use 410 instead of 404",
 # "return 400 instead of 422", "returns a 400 (should be 414)". A report asks for the
 # other one: "returns 500 instead of 404". The one set aside still outranks any text.
-INSTEAD = {("instead", "of"), ("rather", "than")}
+INSTEAD = {("instead", "of"), ("rather", "than"), ("instead",)}  # "…403 instead 401"
 EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
 # What the server does, not what the reader asks it to do: "returns", not "return".
 _REPORTED_WORDS = """
@@ -770,7 +770,7 @@ class Index:
                 start -= 1
             before = tuple(tokens[max(0, start - 2) : start])
             earlier = [p for p in code_at if p < at and code_at[p] != code_at[at]]
-            if earlier and before in INSTEAD:
+            if earlier and (before in INSTEAD or before[-1:] in INSTEAD):
                 first = max(earlier)
                 reported = REPORTED.intersection(tokens[:first])
                 aside.add(at if not reported else first)
@@ -859,6 +859,11 @@ class Index:
         for i in exact:
             scores[i] += EXACT_CODE * (SET_ASIDE if i in aside else 1)
             matched[i] += share
+        # Of codes named, the words decide by how well they match each, not by how
+        # many: "401 vs 403 when the client sends no token" (403 has "all" too).
+        most = max((matched[i] for i in exact), default=0)
+        for i in exact:
+            matched[i] = most
         by_number = set(exact)
         for prefix in prefixes:
             for i, entry in enumerate(self.entries):

@@ -171,6 +171,9 @@ def test_exact_code_beats_text_that_mentions_it(codes):
         # The names after the numbers restate them: "unauthenticated" decides.
         ("403 Forbidden vs 401 Unauthorized for unauthenticated users", [401, 403]),
         ("404 or 410", [404, 410]),  # nothing set aside: code order
+        # The words decide by how well they match, not by how many (403 has "all").
+        ("401 vs 403 when the client sends no token at all", [401, 403]),
+        ("should return 403 instead 401", [403, 401]),  # "instead" without "of"
         ("410 or 404", [404, 410]),
     ],
 )
