@@ -523,7 +523,10 @@ class Index:
             if glued and (word.endswith("s") or not self.known(word)) and not word.isdigit():
                 words.extend(part for part in glued.groups() if part)
                 continue
-            if word.isdigit():
+            if word.isdigit() and len(word) < 3 and re.match(r"-(?!x+\b)[a-z]", folded[end:]):
+                # "0-RTT", "2-step": a short number joined to a word is a word ("4-xx" a class).
+                not_codes.add(len(words))
+            elif word.isdigit():
                 before, after = folded[max(0, start - 2) : start], folded[end : end + 2]
                 following = found[at + 1][0] if at + 1 < len(found) else ""
                 if (
@@ -880,10 +883,12 @@ class Index:
         }
         self._current_first(final, matched, named.union(exact), phrase)
         # The code a client sees comes just before the internal code behind it, unless
-        # the query names that one (by number or by its vendor).
+        # the query names that one (by number or by its vendor) or quotes one of its
+        # phrases of three words or more ("The plain HTTP request was sent to HTTPS port").
         for i, score in list(final.items()):
             j = self.sent_as.get(i)
-            if j is not None and j in allowed and i not in named and i not in by_number:
+            quoted = phrase.get(i, 0) >= 3 or i in named or i in by_number
+            if j is not None and j in allowed and not quoted:
                 final[j] = max(final.get(j, 0), score * 1.001)
         failures = {
             _stem(token)
@@ -900,7 +905,10 @@ class Index:
         if len(by_number) == 1 and failures and not ASKS_FOR_IT.intersection(tokens):
             (i,) = by_number
             best = max((j for j in final if j not in by_number), key=final.get, default=None)
+            # A registered one: a vendor's 4xx is no client's mistake ("ASP.NET Core app
+            # failed to start" is no Laravel 419).
             client_error = best is not None and self.entries[best].code // 100 == 4
+            client_error = client_error and _current(self.entries[best])
             if i in final and self.entries[i].code in CATCH_ALL and client_error:
                 final[i] = min(final[i], final[best] * 0.999)
         ranked = []

@@ -79,6 +79,9 @@ def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
     assert 100 not in find("GET /users/1 returns nothing")[:3]
     assert find("http/2")[0] == 421  # the keyword "http/2", not 2xx
     assert find("IIS HTTP Error 500.19")[0] == 500  # a sub-status keeps its code
+    # ...even when the server itself failed: no vendor's 4xx is the client's mistake.
+    assert find("HTTP Error 500.30 - ASP.NET Core app failed to start")[0] == 500
+    assert find("Too Early with TLS 1.3 0-RTT early data")[0] == 425  # "0-RTT" is no code 0
     assert find("cloudflare times out after 100 seconds")[0] == 524  # not 100 Continue
     # A code prefix is what is being typed, at the end: curl's exit code 52 is not 52x.
     assert find("curl (52) empty reply from server")[0] == 0
@@ -233,6 +236,8 @@ def test_an_internal_code_comes_after_the_code_clients_receive_for_it(codes):
     assert find("client certificate verification failure")[:3] == [400, 495, 496]
     assert find("nginx client certificate")[:2] == [495, 496]  # the vendor is named
     assert find("495") == [495]
+    # ...unless the query quotes it: nginx's own page for 497 says this.
+    assert find("The plain HTTP request was sent to HTTPS port")[0] == 497
 
 
 def test_a_code_number_completes_another_codes_phrase(codes):
