@@ -358,11 +358,11 @@ def test_symptom_queries_find_the_right_code_first(codes):
 
 
 def test_situations_told_in_a_sentence_find_their_code(codes):
-    # 118 of 130 first and 129 in the top 3 when written: room for an editor's keyword.
+    # 242 of 280 first and 271 in the top 3 when written: room for an editor's keyword.
     cases = SITUATIONS["dev"]
     found = [(case["code"], find(case["q"])[:3]) for case in cases]
-    assert sum(top[:1] == [code] for code, top in found) >= len(cases) * 0.85
-    assert sum(code in top for code, top in found) >= len(cases) * 0.95
+    assert sum(top[:1] == [code] for code, top in found) >= len(cases) * 0.82
+    assert sum(code in top for code, top in found) >= len(cases) * 0.94
 
 
 def test_class_filter_combines_with_text(codes):
