@@ -536,6 +536,8 @@ class Index:
                     or re.fullmatch(r"[a-z]/", before)  # http/2, /users/1
                     or after.startswith("%")
                     or (following in _UNITS and found[at + 1].start() - end <= 1)
+                    # A value ("bytes=0-499", "max-age=300"), unless of the status itself.
+                    or (folded[start - 1 : start] == "=" and words[-1:] != ["status"])
                 ):
                     # "1" or "3" alone finds noise; "http/2" is "http2", and "443" a word.
                     if len(word) < 3 and not (words and self.known(words[-1] + word)):
@@ -610,7 +612,8 @@ class Index:
             for word in vocabulary.inside(token):
                 found.setdefault(vocabulary.surface[word], INSIDE)
         typos = set()
-        if not known and len(token) >= 4:
+        # A number is no typo: "5000" is not "000" mistyped.
+        if not known and len(token) >= 4 and not token.isdigit():
             for word, ratio in vocabulary.typos(token):
                 other = vocabulary.surface[word]
                 found[other] = max(found.get(other, 0), FUZZY * ratio / 100)

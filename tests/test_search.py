@@ -82,6 +82,10 @@ def test_versions_addresses_paths_and_quantities_are_not_codes(codes):
     # ...even when the server itself failed: no vendor's 4xx is the client's mistake.
     assert find("HTTP Error 500.30 - ASP.NET Core app failed to start")[0] == 500
     assert find("Too Early with TLS 1.3 0-RTT early data")[0] == 425  # "0-RTT" is no code 0
+    assert find("Range: bytes=0- response for a resumed download")[0] != 0  # a value
+    assert find("status=502 in the access log")[0] == 502  # ...unless of the status
+    # A number is no typo of another: "5000" is not the "000" of code 0.
+    assert 0 not in find("client asks for bytes 5000-6000 of a 3000 byte file")
     assert find("cloudflare times out after 100 seconds")[0] == 524  # not 100 Continue
     # A code prefix is what is being typed, at the end: curl's exit code 52 is not 52x.
     assert find("curl (52) empty reply from server")[0] == 0
