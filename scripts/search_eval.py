@@ -5,8 +5,9 @@ Run after ``make setup`` (it reads the local database):
 The default set is search_eval.json (symptom queries; tests/test_search.py
 asserts its top-1 figure); ``--set questions`` uses search_questions.json
 (real developer questions), ``--set situations`` search_situations.json (situations
-told in a sentence; no untouched half). Prints each miss (query, expected code, the first
-results) and, per half, how often the expected code came first and in the top 3.
+told in a sentence; no untouched half), ``--set fresh test`` search_fresh.json (untouched:
+never tune on it). Prints each miss (query, expected code, the first
+results; not for the fresh set, so that nobody reads its questions) and, per half, how often the expected code came first and in the top 3.
 """
 
 import json
@@ -21,6 +22,7 @@ SETS = {
     "eval": "search_eval.json",
     "questions": "search_questions.json",
     "situations": "search_situations.json",
+    "fresh": "search_fresh.json",
 }
 
 
@@ -49,7 +51,7 @@ def main():
             ok = found[:1] == [case["code"]]
             top1 += ok
             top3 += case["code"] in found[:3]
-            if verbose or not ok:
+            if (verbose or not ok) and name != "fresh":
                 mark = "ok  " if ok else "MISS"
                 print(f"{mark} {case['q']!r:45} want {case['code']} got {found[:5]}")
         n = len(cases[half])
