@@ -4,10 +4,12 @@ Run after ``make setup`` (it reads the local database):
     .venv/bin/python scripts/search_eval.py [--set questions] [dev|test|all] [-v]
 The default set is search_eval.json (symptom queries; tests/test_search.py
 asserts its top-1 figure); ``--set questions`` uses search_questions.json
-(real developer questions), ``--set situations`` search_situations.json (situations
-told in a sentence; no untouched half), ``--set fresh test`` search_fresh.json (untouched:
-never tune on it). Prints each miss (query, expected code, the first
-results; not for the fresh set, so that nobody reads its questions) and, per half, how often the expected code came first and in the top 3.
+(real developer questions), ``--set situations`` search_situations.json
+(situations told in a sentence; no untouched half), ``--set fresh test``
+search_fresh.json (untouched: never tune on it). Prints each miss (query,
+expected code, the first results; not for the fresh set, so that nobody reads
+its questions) and, per half, how often the expected code came first and in
+the top 3.
 """
 
 import json
