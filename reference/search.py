@@ -939,8 +939,7 @@ class Index:
         first = found[0].code
         rivals = {
             code
-            for comparison in compare.COMPARISONS
-            if first in comparison.codes
+            for comparison in compare.including(first)
             for code in comparison.codes
             if code // 100 == first // 100 and code != first
         }
