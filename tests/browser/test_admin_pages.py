@@ -126,10 +126,14 @@ def pages_of_kind(statuses, pattern):
     return [url for url in statuses if re.search(pattern, urlsplit(url).path)]
 
 
-def superuser_pages_answer(statuses):
+def all_answered(statuses):
     failed = {url: status for url, status in statuses.items() if status >= 400}
     assert not failed, failed
     print(f"{len(statuses)} pages:", *sorted(statuses), sep="\n  ")
+
+
+def superuser_pages_answer(statuses):
+    all_answered(statuses)
     for model in ("reference/statuscode", "reference/vendor", "auth/user"):
         for action in ("", "add/", r"[^/]+/change/", r"[^/]+/history/", r"[^/]+/delete/"):
             assert pages_of_kind(statuses, f"^/admin/{model}/{action}$"), (model, action)
@@ -140,9 +144,7 @@ def superuser_pages_answer(statuses):
 
 
 def editor_pages_answer(statuses):
-    failed = {url: status for url, status in statuses.items() if status >= 400}
-    assert not failed, failed
-    print(f"{len(statuses)} pages:", *sorted(statuses), sep="\n  ")
+    all_answered(statuses)
     for model in ("statuscode", "vendor"):
         for action in ("", r"[^/]+/change/", r"[^/]+/history/", r"[^/]+/history/[0-9]+/"):
             assert pages_of_kind(statuses, f"^/admin/reference/{model}/{action}$"), (model, action)
