@@ -100,6 +100,10 @@ SUCCESS_IN_FAILURE = 0.25
 CATCH_ALL = {200, 500}
 ASKS_FOR_IT = {"should", "must", "expected", "expect", "expecting", "instead", "rather"}
 ABOUT_THE_CODE = {"status", "code", "codes", "http", "response", "responses"}
+# Words readers use for the word editors wrote: "a PUT without If-Match" is the
+# "missing if-match" of 428's keywords, though "missing" alone is 404's word.
+ALIASES = {"without": "missing", "lacking": "missing", "lacks": "missing", "absent": "missing"}
+ALIAS = 0.9
 MEMO_LIMIT = 4096  # per-word results kept per index
 PREFIX_LIMIT = 30  # completions (and words containing it) looked at per query word
 NOISE_FLOOR = 0.02  # results scoring under this share of the best are dropped
@@ -636,6 +640,9 @@ class Index:
         exact = {
             other: found[other] for other in typos | ({stem} if known else set()) if other in found
         }
+        # An alias completes the phrases it is in; alone it finds nothing more.
+        if token in ALIASES and (idf := self.idf(_stem(ALIASES[token]))):
+            exact[_stem(ALIASES[token])] = ALIAS * idf
         memo = self.memo[token] = (found, best, exact)
         return memo
 
@@ -666,6 +673,7 @@ class Index:
         scores = defaultdict(float)
         matched = defaultdict(float)
         covering = {}  # stem → best idf-weighted match of a word as typed (or mistyped)
+        aliased = {}  # stem of an alias → (the weight of the word for it, the entries it found)
         for word in naming:
             if idf := self.idf(_stem(word)):
                 covering[_stem(word)] = idf
@@ -690,8 +698,10 @@ class Index:
             for i, value in best.items():
                 scores[i] += value
                 matched[i] += weight
+            if token in ALIASES:
+                aliased[_stem(ALIASES[token])] = (weight, best.keys())
         total = sum(weights) or 1
-        matched = {i: value / total for i, value in matched.items()}
+        matched = defaultdict(float, {i: value / total for i, value in matched.items()})
         # Names and keywords the query covers entirely: curated synonyms count strongly.
         hits = defaultdict(int)
         for stem in covering:
@@ -700,10 +710,11 @@ class Index:
         bonus = {}
         phrase = defaultdict(int)
         numbered = set()
+        counted = set()  # (entry, stem of an alias) that completed one of its phrases
         named = set()  # unofficial codes the query names: by vendor, or by their very name
         for (i, number), count in hits.items():
             weight, stems = self.terms[i].elements[number]
-            if count != len(stems):
+            if count != len(stems) or stems <= aliased.keys() - whole:  # "without" is no 404
                 continue
             value = COVERED * weight * sum(covering[stem] for stem in stems)
             if len(stems) == 1 or self._close(stems, near):
@@ -714,6 +725,12 @@ class Index:
                     named.add(i)
             else:
                 value *= APART
+            for stem in stems & aliased.keys():  # the word matched this entry after all
+                share, found = aliased[stem]
+                if i not in found and (i, stem) not in counted:
+                    counted.add((i, stem))
+                    matched[i] += share / total
+                    scores[i] += weight * covering[stem]
             bonus[i] = max(bonus.get(i, 0), value)
         for i, value in bonus.items():
             scores[i] += value

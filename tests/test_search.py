@@ -277,6 +277,15 @@ def test_a_phrase_counts_less_with_its_words_far_apart(codes):
     assert find("uploading a 2 GB video to a server with a 100 MB limit")[0] == 413
 
 
+def test_without_completes_a_phrase_written_with_missing(codes):
+    # 428's keyword is "missing if-match"; 412 has "if-match" and "update" as well.
+    assert find("Server refuses an update without an If-Match header")[0] == 428
+    assert find("update missing if-match")[0] == 428
+    # Alone it is no "missing": 404's one-word keyword.
+    assert 404 not in find("without")[:3]
+    assert find("missing")[0] == 404
+
+
 def test_editors_add_synonyms_as_keywords(codes):
     assert find("mid-air collision")[0] != 409  # Bugzilla's name for an edit conflict
     entry = StatusCode.objects.get(code=409)
