@@ -188,6 +188,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Starts only where a word starts: tried inside words, it backtracks on every letter.
 _COMPOUND = re.compile(r"(?<![a-z0-9])[a-z0-9]+(?:[-_/.+][a-z0-9]+)+")
 _JOINERS = re.compile(r"[-_/.+]")
+# A quoted value in a pasted message ("Content type 'text/plain;charset=UTF-8' not
+# supported") takes one place in it: the message's phrase is still close together.
+_QUOTED = re.compile(
+    r"""(?<!\w)(?:'[^']{1,80}'|"[^"]{1,80}"|‘[^’]{1,80}’|“[^”]{1,80}”|`[^`]{1,80}`)(?!\w)"""
+)
 
 
 def _words(text):
@@ -510,18 +515,32 @@ class Index:
         return bool(self.postings(_stem(_fold(word))))
 
     def query_words(self, text):
-        """The query's words, the positions of its numbers that are no code, and the
-        noise words it means as words.
+        """The query's words, the positions of its numbers that are no code, the noise
+        words it means as words, and each word's place (a quoted value is one place).
 
         Words run together are taken apart when the data does not know them whole
         ("NullPointerException", "error404"; "WebSocket" and "x402" stay); "404s"
         are 404s, whatever the data says about them.
         """
         text = _CAMEL.sub(lambda m: m[0] if self.known(m[0]) else _CAMEL_JOINT.sub(" ", m[0]), text)
-        folded = _fold(text)
+        parts, quoted, last = [], [], 0
+        for value in _QUOTED.finditer(text):
+            parts.append(_fold(text[last : value.start()]))
+            start = sum(map(len, parts))
+            parts.append(f" {_fold(value[0][1:-1])} ")
+            quoted.append(range(start, start + len(parts[-1])))
+            last = value.end()
+        parts.append(_fold(text[last:]))
+        folded = "".join(parts)
         found = list(_WORD.finditer(folded))
-        words, not_codes = [], set()
+        words, not_codes, places = [], set(), []
+        place, first = -1, set()  # the quoted values that have their place
         for at, match in enumerate(found):
+            places += [place] * (len(words) - len(places))  # the words of the last match
+            span = next((span for span in quoted if match.start() in span), None)
+            if span is None or span not in first:
+                place += 1
+                first.add(span)
             word, start, end = match[0], match.start(), match.end()
             glued = _GLUED_CODE.fullmatch(word)
             if glued and (word.endswith("s") or not self.known(word)) and not word.isdigit():
@@ -548,9 +567,10 @@ class Index:
                         continue
                     not_codes.add(len(words))
             words.append(word)
+        places += [place] * (len(words) - len(places))
         # "GET" as developers write a method is no "get a 404": a word to look for.
         methods = {"get"} if re.search(r"\bGET\b", text) and re.search("[a-z]", text) else set()
-        return words, not_codes, methods
+        return words, not_codes, methods, places
 
     def postings(self, stem):
         """{entry position: best field weight} of the entries containing ``stem``."""
@@ -806,7 +826,7 @@ class Index:
 
     def search(self, query):
         classes = {query.class_slug[0]} if query.class_slug else set()
-        tokens, not_codes, methods = self.query_words(query.text)
+        tokens, not_codes, methods, places = self.query_words(query.text)
         exact, prefixes, words, asked, zero = [], [], [], False, False
         code_at = {}
         for at, token in enumerate(tokens):
@@ -864,7 +884,7 @@ class Index:
             naming = [token for at, token in enumerate(tokens) if at in code_at]
             where = defaultdict(list)
             for at, token in enumerate(tokens):
-                where[token].append(at)
+                where[token].append(places[at])
             scores, matched, named, phrase, numbered = self.score_words(
                 meaningful, pairs, naming + sorted(restated), where
             )

@@ -286,6 +286,12 @@ def test_without_completes_a_phrase_written_with_missing(codes):
     assert find("missing")[0] == 404
 
 
+@pytest.mark.parametrize("value", ["'text/plain;charset=UTF-8'", '"text/plain;charset=UTF-8"'])
+def test_a_quoted_value_takes_one_place_in_a_pasted_message(codes, value):
+    # Spring's message: 415's "content type not supported", five words apart unquoted.
+    assert find(f"Content type {value} not supported Spring")[0] == 415
+
+
 def test_editors_add_synonyms_as_keywords(codes):
     assert find("mid-air collision")[0] != 409  # Bugzilla's name for an edit conflict
     entry = StatusCode.objects.get(code=409)
