@@ -99,6 +99,7 @@ SUCCESS_IN_FAILURE = 0.25
 # should have been. Unless the query asks for the code itself ("should result in 500").
 CATCH_ALL = {200, 500}
 ASKS_FOR_IT = {"should", "must", "expected", "expect", "expecting", "instead", "rather"}
+SINGLED_OUT = 1.25  # ...scoring this much more than the next code found by the words
 ABOUT_THE_CODE = {"status", "code", "codes", "http", "response", "responses"}
 # Words readers use for the word editors wrote: "a PUT without If-Match" is the
 # "missing if-match" of 428's keywords, though "missing" alone is 404's word.
@@ -944,11 +945,15 @@ class Index:
                     final[i] *= SUCCESS_IN_FAILURE
         if len(by_number) == 1 and failures and not ASKS_FOR_IT.intersection(tokens):
             (i,) = by_number
-            best = max((j for j in final if j not in by_number), key=final.get, default=None)
+            others = sorted((j for j in final if j not in by_number), key=final.get)
+            best = others[-1] if others else None
             # A registered one: a vendor's 4xx is no client's mistake ("ASP.NET Core app
-            # failed to start" is no Laravel 419).
+            # failed to start" is no Laravel 419). And one the words single out: not one
+            # of the codes a framework's name finds ("ASP.NET Core" sends 201, 302, 400…).
             client_error = best is not None and self.entries[best].code // 100 == 4
             client_error = client_error and _current(self.entries[best])
+            if client_error and len(others) > 1:
+                client_error = final[best] >= final[others[-2]] * SINGLED_OUT
             if i in final and self.entries[i].code in CATCH_ALL and client_error:
                 final[i] = min(final[i], final[best] * 0.999)
         ranked = []
