@@ -428,3 +428,6 @@ def test_behaviours_cover_what_readers_ask_about():
     assert {301, 302, 303, 307, 308, 401, 403, 407, 408, 429, 503, 413, 304, 204} <= covered
     agents = {row["agent"] for row in BEHAVIOURS if row["code"] in (301, 302, 303, 307, 308)}
     assert {"curl", "Go net/http"} <= agents and any("requests" in a for a in agents)
+    # What a framework sends when the code does not say: "what status does res.json() send".
+    defaults = {row["code"] for row in BEHAVIOURS if row["kind"] == "framework"}
+    assert {200, 201, 204, 302, 400, 404, 422} <= defaults
