@@ -68,7 +68,8 @@ CLASS_TOKEN = re.compile(r"^([1-5])x{1,2}$")
 # Of two codes named, the one the reader asks for comes first: "use 410 instead of 404",
 # "return 400 instead of 422", "returns a 400 (should be 414)". A report asks for the
 # other one: "returns 500 instead of 404". The one set aside still outranks any text.
-INSTEAD = {("instead", "of"), ("rather", "than"), ("instead",)}  # "…403 instead 401"
+# "…403 instead 401", "return a 405, not a 404"
+INSTEAD = {("instead", "of"), ("rather", "than"), ("instead",), ("not",)}
 EXPECTED = {("should", "be"), ("should", "return"), ("expected",), ("expecting",)}
 # What the server does, not what the reader asks it to do: "returns", not "return".
 _REPORTED_WORDS = """

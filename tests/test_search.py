@@ -181,6 +181,8 @@ def test_exact_code_beats_text_that_mentions_it(codes):
         # The words decide by how well they match, not by how many (403 has "all").
         ("401 vs 403 when the client sends no token at all", [401, 403]),
         ("should return 403 instead 401", [403, 401]),  # "instead" without "of"
+        ("return 410, not 404", [410, 404]),
+        ("the server returns 404 and not 410", [410, 404]),  # a report: the other one
         ("410 or 404", [404, 410]),
     ],
 )
